@@ -1,0 +1,145 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import Admission, AwarenessClass, Candidate, ClassAttendance, PartyMember, StageEvent
+
+
+class StageEventInline(admin.TabularInline):
+    model = StageEvent
+    extra = 0
+    fields = ["stage", "occurred_on", "document_number", "note", "recorded_by", "recorded_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        # Steps are recorded through the candidate page so that the rules apply.
+        return False
+
+
+class CandidateAdminForm(forms.ModelForm):
+    class Meta:
+        model = Candidate
+        fields = "__all__"
+
+    def clean_home_cell(self):
+        cell = self.cleaned_data["home_cell"]
+        if cell != getattr(self.instance, "home_cell", None):
+            services.require_active_cell(cell)
+        return cell
+
+
+@admin.register(Candidate)
+class CandidateAdmin(SimpleHistoryAdmin):
+    form = CandidateAdminForm
+    list_display = ["full_name", "date_of_birth", "occupation_category", "home_cell", "stage", "stage_date"]
+    list_filter = ["stage", "occupation_category", "gender", "education_level", "source", "home_cell__sector"]
+    search_fields = ["full_name", "national_id", "home_cell__name", "home_cell__code"]
+    autocomplete_fields = ["home_cell", "mentors"]
+    readonly_fields = ["stage", "stage_date", "created_at", "updated_at"]
+    date_hierarchy = "stage_date"
+    inlines = [StageEventInline]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj._history_user = request.user
+            obj.save()
+            return
+        candidate = services.candidate_create(
+            full_name=obj.full_name,
+            date_of_birth=obj.date_of_birth,
+            gender=obj.gender,
+            ethnicity=obj.ethnicity,
+            religion=obj.religion,
+            education_level=obj.education_level,
+            national_id=obj.national_id,
+            occupation_category=obj.occupation_category,
+            home_cell=obj.home_cell,
+            source=obj.source,
+            notes=obj.notes,
+            sourced_on=timezone.localdate(),
+            acting_user=request.user,
+        )
+        obj.pk = candidate.pk
+
+
+@admin.register(PartyMember)
+class PartyMemberAdmin(SimpleHistoryAdmin):
+    list_display = ["full_name", "organization", "admitted_on", "full_member_on", "card_number"]
+    search_fields = ["full_name", "card_number", "organization__name"]
+    autocomplete_fields = ["organization"]
+
+
+class ClassAttendanceInline(admin.TabularInline):
+    model = ClassAttendance
+    extra = 0
+    autocomplete_fields = ["candidate"]
+
+
+@admin.register(AwarenessClass)
+class AwarenessClassAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "organizer", "start_date", "end_date", "place", "attendee_count"]
+    list_filter = ["organizer"]
+    search_fields = ["name", "place", "organizer__name"]
+    autocomplete_fields = ["organizer"]
+    date_hierarchy = "start_date"
+    inlines = [ClassAttendanceInline]
+
+    @admin.display(description=_("attendees"))
+    def attendee_count(self, obj):
+        return obj.attendances.count()
+
+
+class AdmissionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Admission
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        cell = cleaned.get("cell")
+        if cell is not None and not self.instance.pk:
+            try:
+                services.require_active_cell(cell)
+            except ValidationError as error:
+                self.add_error("cell", error)
+            candidate = cleaned.get("candidate")
+            if candidate is not None and Admission.objects.filter(candidate=candidate).exists():
+                self.add_error("candidate", _("%(name)s has already been admitted.") % {"name": candidate.full_name})
+        return cleaned
+
+
+@admin.register(Admission)
+class AdmissionAdmin(SimpleHistoryAdmin):
+    form = AdmissionAdminForm
+    list_display = ["candidate", "cell", "decision_number", "decision_date", "admitted_on", "outcome"]
+    list_filter = ["outcome", "occupation_category", "cell__sector"]
+    search_fields = ["candidate__full_name", "candidate__national_id", "decision_number", "cell__name"]
+    autocomplete_fields = ["candidate", "cell"]
+    date_hierarchy = "admitted_on"
+    readonly_fields = ["occupation_category", "probation_ends_on", "recorded_by", "created_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        # The people and cells an admission counts for are fixed once recorded.
+        return [*self.readonly_fields, "candidate", "cell", "admitted_on", "decision_date"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj._history_user = request.user
+            obj.save()
+            return
+        admission = services.admission_record(
+            candidate=obj.candidate,
+            cell=obj.cell,
+            decision_number=obj.decision_number,
+            decision_date=obj.decision_date,
+            admitted_on=obj.admitted_on,
+            acting_user=request.user,
+        )
+        obj.pk = admission.pk

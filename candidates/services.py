@@ -1,0 +1,316 @@
+"""Writes to candidates, classes and admissions. Views, admin, imports and commands call these."""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from cells.models import Organization
+
+from .models import (
+    Admission,
+    AdmissionCredit,
+    AwarenessClass,
+    Candidate,
+    ClassAttendance,
+    Stage,
+    StageEvent,
+)
+
+STAGE_ORDER = {stage: position for position, stage in enumerate(Stage.values)}
+PROBATION_MONTHS = 12
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    # 29 February plus a year is 28 February.
+    for candidate_day in (day.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, candidate_day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def require_active_cell(cell: Organization) -> None:
+    if not cell.is_cell:
+        raise ValidationError(
+            _("%(name)s is not a party cell: people belong to and are admitted by cells.") % {"name": cell.name}
+        )
+    if not cell.is_active:
+        raise ValidationError(_("%(name)s is no longer active.") % {"name": cell.name})
+
+
+@transaction.atomic
+def candidate_create(
+    *,
+    full_name: str,
+    date_of_birth: datetime.date,
+    gender: str,
+    education_level: str,
+    occupation_category: str,
+    home_cell: Organization,
+    sourced_on: datetime.date,
+    acting_user: AbstractBaseUser | None = None,
+    ethnicity: str = "Kinh",
+    religion: str = "Không",
+    national_id: str | None = None,
+    source: str = "cell_plan",
+    notes: str = "",
+    mentors: Iterable = (),
+) -> Candidate:
+    """Put a person into a cell's pipeline (stage "sourced")."""
+    require_active_cell(home_cell)
+    candidate = Candidate(
+        full_name=" ".join(full_name.split()),
+        date_of_birth=date_of_birth,
+        gender=gender,
+        ethnicity=ethnicity,
+        religion=religion,
+        education_level=education_level,
+        national_id=national_id or None,
+        occupation_category=occupation_category,
+        home_cell=home_cell,
+        source=source,
+        stage=Stage.SOURCED,
+        stage_date=sourced_on,
+        notes=notes,
+    )
+    candidate.full_clean()
+    candidate._history_user = acting_user
+    candidate.save()
+    if mentors:
+        candidate.mentors.set(mentors)
+    StageEvent.objects.create(candidate=candidate, stage=Stage.SOURCED, occurred_on=sourced_on, recorded_by=acting_user)
+    return candidate
+
+
+@transaction.atomic
+def candidate_advance(
+    *,
+    candidate: Candidate,
+    stage: str,
+    occurred_on: datetime.date,
+    acting_user: AbstractBaseUser | None = None,
+    document_number: str = "",
+    note: str = "",
+) -> StageEvent:
+    """Record that a candidate reached `stage` on `occurred_on`."""
+    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if StageEvent.objects.filter(candidate=candidate, stage=stage).exists():
+        raise ValidationError(
+            _("The step “%(stage)s” is already recorded for %(name)s.")
+            % {"stage": Stage(stage).label, "name": candidate.full_name}
+        )
+    if occurred_on < candidate.stage_date and STAGE_ORDER[stage] > STAGE_ORDER[candidate.stage]:
+        raise ValidationError(
+            _("“%(stage)s” cannot be dated before the previous step (%(date)s).")
+            % {"stage": Stage(stage).label, "date": candidate.stage_date.strftime("%d/%m/%Y")}
+        )
+    event = StageEvent.objects.create(
+        candidate=candidate,
+        stage=stage,
+        occurred_on=occurred_on,
+        document_number=document_number,
+        note=note,
+        recorded_by=acting_user,
+    )
+    # A step recorded late (an earlier stage) never moves the candidate backwards.
+    if STAGE_ORDER[stage] >= STAGE_ORDER[candidate.stage]:
+        candidate.stage = stage
+        candidate.stage_date = occurred_on
+        candidate._history_user = acting_user
+        candidate.save(update_fields=["stage", "stage_date", "updated_at"])
+    return event
+
+
+def admission_credits_rebuild(*, admissions: QuerySet[Admission] | Iterable[Admission]) -> int:
+    """Credit each admission to its cell and the cell's current ancestors; return rows written.
+
+    Callers choose which admissions to rebuild: those whose tree changed from a given date.
+    """
+    admissions = [a for a in admissions]
+    if not admissions:
+        return 0
+    AdmissionCredit.objects.filter(admission__in=[a.pk for a in admissions]).delete()
+    held = [a for a in admissions if a.admitted_on]
+    cells = {cell.pk: cell for cell in Organization.objects.filter(pk__in={a.cell_id for a in held})}
+    all_paths = {path for cell in cells.values() for path in cell.lineage_paths()}
+    id_by_path = dict(Organization.objects.filter(path__in=all_paths).values_list("path", "pk"))
+    lineage = defaultdict(list)
+    for cell in cells.values():
+        lineage[cell.pk] = [id_by_path[path] for path in cell.lineage_paths()]
+    rows = [
+        AdmissionCredit(admission_id=a.pk, organization_id=org_id, admitted_on=a.admitted_on)
+        for a in held
+        for org_id in lineage[a.cell_id]
+    ]
+    AdmissionCredit.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+@transaction.atomic
+def admission_record(
+    *,
+    candidate: Candidate,
+    cell: Organization,
+    decision_number: str,
+    decision_date: datetime.date,
+    admitted_on: datetime.date | None = None,
+    acting_user: AbstractBaseUser | None = None,
+) -> Admission:
+    """Record the admission decision (9-KNĐ) and, when given, the ceremony date."""
+    require_active_cell(cell)
+    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    if Admission.objects.filter(candidate=candidate).exists():
+        raise ValidationError(_("%(name)s has already been admitted.") % {"name": candidate.full_name})
+    admission = Admission(
+        candidate=candidate,
+        cell=cell,
+        occupation_category=candidate.occupation_category,
+        decision_number=decision_number.strip(),
+        decision_date=decision_date,
+        recorded_by=acting_user,
+    )
+    admission.full_clean(exclude=["candidate"])
+    admission._history_user = acting_user
+    try:
+        with transaction.atomic():
+            admission.save()
+    except IntegrityError:
+        # Another user recorded the same person a moment earlier.
+        raise ValidationError(_("%(name)s has already been admitted.") % {"name": candidate.full_name}) from None
+    if not StageEvent.objects.filter(candidate=candidate, stage=Stage.DECIDED).exists():
+        candidate_advance(
+            candidate=candidate, stage=Stage.DECIDED, occurred_on=decision_date, acting_user=acting_user,
+            document_number=admission.decision_number,
+        )
+    if admitted_on is not None:
+        admission = admission_hold_ceremony(admission=admission, admitted_on=admitted_on, acting_user=acting_user)
+    return admission
+
+
+@transaction.atomic
+def admission_hold_ceremony(
+    *, admission: Admission, admitted_on: datetime.date, acting_user: AbstractBaseUser | None = None
+) -> Admission:
+    """Record the ceremony: from this date the person is a probationary member and counts."""
+    admission = Admission.objects.select_for_update().get(pk=admission.pk)
+    if admission.admitted_on is not None:
+        raise ValidationError(_("The ceremony of this admission is already recorded."))
+    if admitted_on < admission.decision_date:
+        raise ValidationError(_("The ceremony cannot be held before the admission decision."))
+    admission.admitted_on = admitted_on
+    admission.probation_ends_on = add_months(admitted_on, PROBATION_MONTHS)
+    admission._history_user = acting_user
+    admission.save(update_fields=["admitted_on", "probation_ends_on"])
+    candidate_advance(
+        candidate=admission.candidate, stage=Stage.PROBATIONARY, occurred_on=admitted_on, acting_user=acting_user
+    )
+    admission_credits_rebuild(admissions=[admission])
+    return admission
+
+
+@transaction.atomic
+def admission_conclude(
+    *,
+    admission: Admission,
+    outcome: str,
+    outcome_on: datetime.date,
+    decision_number: str = "",
+    acting_user: AbstractBaseUser | None = None,
+) -> Admission:
+    """Record the end of probation: full membership, or the decision not to confirm."""
+    admission = Admission.objects.select_for_update().get(pk=admission.pk)
+    if admission.admitted_on is None:
+        raise ValidationError(_("Record the ceremony before the end of probation."))
+    if admission.outcome != Admission.Outcome.PROBATION:
+        raise ValidationError(_("The outcome of this probation is already recorded."))
+    if outcome not in (Admission.Outcome.FULL_MEMBER, Admission.Outcome.NOT_CONFIRMED):
+        raise ValidationError(_("Choose full membership or not confirmed."))
+    if outcome_on < admission.admitted_on:
+        raise ValidationError(_("The outcome cannot be dated before the ceremony."))
+    admission.outcome = outcome
+    admission.outcome_on = outcome_on
+    admission.outcome_decision_number = decision_number.strip()
+    admission._history_user = acting_user
+    admission.save(update_fields=["outcome", "outcome_on", "outcome_decision_number"])
+    stage = Stage.FULL_MEMBER if outcome == Admission.Outcome.FULL_MEMBER else Stage.NOT_CONFIRMED
+    candidate_advance(
+        candidate=admission.candidate, stage=stage, occurred_on=outcome_on, acting_user=acting_user,
+        document_number=admission.outcome_decision_number,
+    )
+    return admission
+
+
+@transaction.atomic
+def class_create(
+    *,
+    name: str,
+    organizer: Organization,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    place: str = "",
+    acting_user: AbstractBaseUser | None = None,
+) -> AwarenessClass:
+    awareness_class = AwarenessClass(
+        name=name, organizer=organizer, start_date=start_date, end_date=end_date, place=place
+    )
+    awareness_class.full_clean()
+    if end_date < start_date:
+        raise ValidationError(_("The class must end on or after its first day."))
+    awareness_class._history_user = acting_user
+    awareness_class.save()
+    return awareness_class
+
+
+@transaction.atomic
+def class_enroll(
+    *, awareness_class: AwarenessClass, candidate: Candidate, acting_user: AbstractBaseUser | None = None
+) -> ClassAttendance:
+    if ClassAttendance.objects.filter(awareness_class=awareness_class, candidate=candidate).exists():
+        raise ValidationError(_("%(name)s is already in this class.") % {"name": candidate.full_name})
+    attendance = ClassAttendance(awareness_class=awareness_class, candidate=candidate)
+    attendance._history_user = acting_user
+    attendance.save()
+    return attendance
+
+
+@transaction.atomic
+def class_record_result(
+    *,
+    attendance: ClassAttendance,
+    result: str,
+    certificate_number: str = "",
+    acting_user: AbstractBaseUser | None = None,
+) -> ClassAttendance:
+    """Record an attendee's result; passing moves the candidate to "trained"."""
+    attendance = ClassAttendance.objects.select_for_update().select_related("awareness_class").get(pk=attendance.pk)
+    certificate_number = certificate_number.strip()
+    passed = result in ClassAttendance.PASSING_RESULTS
+    if passed and not certificate_number:
+        raise ValidationError({"certificate_number": _("A passing result needs its certificate number.")})
+    if not passed and certificate_number:
+        raise ValidationError({"certificate_number": _("Only a passing result has a certificate number.")})
+    attendance.result = result
+    attendance.certificate_number = certificate_number
+    attendance.full_clean()
+    attendance._history_user = acting_user
+    attendance.save(update_fields=["result", "certificate_number"])
+    already_trained = StageEvent.objects.filter(candidate_id=attendance.candidate_id, stage=Stage.TRAINED).exists()
+    if passed and not already_trained:
+        candidate_advance(
+            candidate=attendance.candidate,
+            stage=Stage.TRAINED,
+            occurred_on=attendance.awareness_class.end_date,
+            acting_user=acting_user,
+            document_number=certificate_number,
+        )
+    return attendance

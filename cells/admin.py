@@ -1,0 +1,182 @@
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+from treebeard.admin import TreeAdmin
+
+from . import services
+from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationRole, Target, Term, validate_placement
+
+
+class OrganizationForm(forms.ModelForm):
+    parent = forms.ModelChoiceField(
+        label=_("parent organization"),
+        queryset=Organization.objects.filter(is_active=True).order_by("path"),
+        required=False,
+        help_text=_("Leave empty for the top of the tree. Changing it moves the whole subtree from today."),
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["code", "name", "kind", "sector", "parent"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["parent"].initial = Organization.objects.get_parent(self.instance)
+
+    def clean(self):
+        cleaned = super().clean()
+        kind, parent = cleaned.get("kind"), cleaned.get("parent")
+        if not kind:
+            return cleaned
+        try:
+            validate_placement(kind, parent)
+        except ValidationError as error:
+            self.add_error("parent", error)
+        if self.instance.pk:
+            if parent is not None and parent.path.startswith(self.instance.path):
+                self.add_error("parent", _("An organization cannot be moved under itself or one of its own units."))
+            for child in Organization.objects.get_children(self.instance):
+                if kind not in ALLOWED_PARENT_KINDS[child.kind]:
+                    self.add_error(
+                        "kind",
+                        _("%(child)s (%(child_kind)s) cannot sit under a %(kind)s.")
+                        % {
+                            "child": child.name,
+                            "child_kind": child.get_kind_display(),
+                            "kind": Organization.Kind(kind).label,
+                        },
+                    )
+                    break
+        return cleaned
+
+
+class OrganizationActionForm(ActionForm):
+    other_code = forms.SlugField(label=_("merge into (code)"), required=False)
+    effective_on = forms.DateField(label=_("effective on"), required=False)
+
+
+@admin.register(Organization)
+class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
+    form = OrganizationForm
+    action_form = OrganizationActionForm
+    list_display = ["name", "code", "kind", "sector", "is_active"]
+    list_filter = ["kind", "sector", "is_active"]
+    search_fields = ["name", "code"]
+    readonly_fields = ["is_active", "deactivated_on", "merged_into"]
+    actions = ["deactivate", "merge"]
+
+    def save_model(self, request, obj, form, change):
+        parent = form.cleaned_data.get("parent")
+        if not change:
+            created = services.organization_create(
+                code=obj.code, name=obj.name, kind=obj.kind, sector=obj.sector, parent=parent, acting_user=request.user
+            )
+            obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
+            return
+        old_parent = Organization.objects.get_parent(Organization.objects.get(pk=obj.pk))
+        obj.save()
+        if (old_parent.pk if old_parent else None) != (parent.pk if parent else None):
+            moved = services.organization_move(
+                organization=obj, new_parent=parent, effective_on=timezone.localdate(), acting_user=request.user
+            )
+            obj.path, obj.depth = moved.path, moved.depth
+
+    def move_node(self, request):
+        """Drag and drop in the tree goes through the same service as the form."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        try:
+            node = Organization.objects.get(pk=request.POST.get("node"))
+            target = Organization.objects.get(pk=request.POST.get("target"))
+        except (Organization.DoesNotExist, ValueError):
+            return HttpResponseBadRequest("Invalid form data provided")
+        new_parent = target if request.POST.get("relation") == "child" else Organization.objects.get_parent(target)
+        try:
+            with transaction.atomic():
+                services.organization_move(
+                    organization=node, new_parent=new_parent, effective_on=timezone.localdate(), acting_user=request.user
+                )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseBadRequest("Move refused")
+        messages.info(request, _("Moved %(node)s under %(parent)s.") % {"node": node, "parent": new_parent or "—"})
+        return HttpResponse("OK")
+
+    @admin.action(description=_("Deactivate the selected organizations (their history stays)"))
+    def deactivate(self, request, queryset):
+        effective_on = self._effective_on(request)
+        for organization in queryset:
+            try:
+                with transaction.atomic():
+                    services.organization_deactivate(
+                        organization=organization, effective_on=effective_on, acting_user=request.user
+                    )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, _("%(name)s deactivated.") % {"name": organization.name})
+
+    @admin.action(description=_("Merge the selected organizations into the one whose code is given"))
+    def merge(self, request, queryset):
+        code = request.POST.get("other_code", "").strip()
+        into = Organization.objects.filter(code=code).first()
+        if into is None:
+            self.message_user(request, _("Give the code of the organization to merge into."), messages.ERROR)
+            return
+        effective_on = self._effective_on(request)
+        for organization in queryset:
+            try:
+                with transaction.atomic():
+                    services.organization_merge(
+                        source=organization, into=into, effective_on=effective_on, acting_user=request.user
+                    )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(request, _("%(a)s merged into %(b)s.") % {"a": organization.name, "b": into.name})
+
+    def _effective_on(self, request):
+        field = forms.DateField(required=False)
+        try:
+            return field.clean(request.POST.get("effective_on")) or timezone.localdate()
+        except ValidationError:
+            return timezone.localdate()
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    list_display = ["label", "start_date", "end_date"]
+
+
+@admin.register(Target)
+class TargetAdmin(SimpleHistoryAdmin):
+    list_display = ["organization", "year", "term", "count", "resolution"]
+    list_filter = ["year", "term", "organization__kind"]
+    search_fields = ["organization__name", "organization__code", "resolution"]
+    autocomplete_fields = ["organization"]
+
+    def save_model(self, request, obj, form, change):
+        target = services.target_set(
+            organization=obj.organization,
+            year=obj.year,
+            term=obj.term,
+            count=obj.count,
+            resolution=obj.resolution,
+            acting_user=request.user,
+        )
+        obj.pk = target.pk
+
+
+@admin.register(OrganizationRole)
+class OrganizationRoleAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "role", "organization"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__first_name", "user__last_name", "organization__name"]
+    autocomplete_fields = ["user", "organization"]

@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+from treebeard.mp_tree import MP_Node
+
+
+class Organization(MP_Node):
+    """A party organization: any node of the tree from the country down to a cell."""
+
+    class Kind(models.TextChoices):
+        NATIONAL = "national", _("National level")
+        PROVINCE = "province", _("Provincial party committee")
+        DISTRICT = "district", _("District-level party committee")
+        GRASSROOTS_COMMITTEE = "grassroots_committee", _("Grassroots party committee")
+        GRASSROOTS_CELL = "grassroots_cell", _("Grassroots party cell")
+        SUB_COMMITTEE = "sub_committee", _("Party sub-committee")
+        CELL = "cell", _("Party cell under a committee")
+
+    class Sector(models.TextChoices):
+        COMMUNE = "commune", _("Commune or town")
+        SCHOOL = "school", _("School")
+        ENTERPRISE = "enterprise", _("Enterprise")
+        STATE_AGENCY = "state_agency", _("State agency")
+        ARMED_FORCES = "armed_forces", _("Armed forces")
+        OTHER = "other", _("Other")
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=Kind.choices)
+    sector = models.CharField(_("sector"), max_length=32, choices=Sector.choices, default=Sector.OTHER)
+    is_active = models.BooleanField(_("active"), default=True)
+    deactivated_on = models.DateField(_("deactivated on"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+    )
+
+    history = HistoricalRecords(excluded_fields=["numchild"])
+
+    class Meta:
+        verbose_name = _("party organization")
+        verbose_name_plural = _("party organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_cell(self) -> bool:
+        return self.kind in CELL_KINDS
+
+    def lineage_paths(self) -> list[str]:
+        """Paths of this node and all its ancestors, root first."""
+        return [self.path[:end] for end in range(self.steplen, len(self.path) + 1, self.steplen)]
+
+    def subtree(self) -> models.QuerySet[Organization]:
+        return Organization.objects.filter(path__startswith=self.path)
+
+
+CELL_KINDS = {Organization.Kind.GRASSROOTS_CELL, Organization.Kind.CELL}
+
+# Which kinds of parent each kind may sit under; None stands for "top of the tree".
+# Provinces may hold communes directly: the district level was abolished on 1 July 2025.
+ALLOWED_PARENT_KINDS: dict[str, set[str | None]] = {
+    Organization.Kind.NATIONAL: {None},
+    Organization.Kind.PROVINCE: {None, Organization.Kind.NATIONAL},
+    Organization.Kind.DISTRICT: {None, Organization.Kind.PROVINCE},
+    Organization.Kind.GRASSROOTS_COMMITTEE: {Organization.Kind.DISTRICT, Organization.Kind.PROVINCE},
+    Organization.Kind.GRASSROOTS_CELL: {Organization.Kind.DISTRICT, Organization.Kind.PROVINCE},
+    Organization.Kind.SUB_COMMITTEE: {Organization.Kind.GRASSROOTS_COMMITTEE},
+    Organization.Kind.CELL: {Organization.Kind.GRASSROOTS_COMMITTEE, Organization.Kind.SUB_COMMITTEE},
+}
+
+
+def validate_placement(kind: str, parent: Organization | None) -> None:
+    """Raise a ValidationError when an organization of `kind` may not sit under `parent`."""
+    allowed = ALLOWED_PARENT_KINDS[kind]
+    parent_kind = parent.kind if parent else None
+    if parent_kind in allowed:
+        return
+    kind_label = Organization.Kind(kind).label
+    if parent is not None and parent.is_cell:
+        raise ValidationError(
+            _("%(parent)s is a party cell: a cell cannot have organizations under it."),
+            code="cell_has_children",
+            params={"parent": parent.name},
+        )
+    allowed_labels = ", ".join(str(Organization.Kind(k).label) for k in allowed if k)
+    if parent is None:
+        raise ValidationError(
+            _("A %(kind)s cannot be at the top of the tree; it must sit under: %(allowed)s."),
+            code="bad_root",
+            params={"kind": kind_label, "allowed": allowed_labels},
+        )
+    raise ValidationError(
+        _("A %(kind)s cannot sit under %(parent)s (%(parent_kind)s); it must sit under: %(allowed)s."),
+        code="bad_parent",
+        params={
+            "kind": kind_label,
+            "parent": parent.name,
+            "parent_kind": parent.get_kind_display(),
+            "allowed": allowed_labels or _("nothing (top of the tree only)"),
+        },
+    )
+
+
+class Term(models.Model):
+    """A congress term (nhiệm kỳ), e.g. 2020–2025, with the dates it covers."""
+
+    start_date = models.DateField(_("start date"), unique=True)
+    end_date = models.DateField(_("end date"))
+
+    class Meta:
+        verbose_name = _("term")
+        verbose_name_plural = _("terms")
+        ordering = ["start_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gt=models.F("start_date")), name="term_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_date.year}–{self.end_date.year}"
+
+    @property
+    def key(self) -> str:
+        """The period key used in URLs and the API, e.g. "2020-2025"."""
+        return f"{self.start_date.year}-{self.end_date.year}"
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date <= self.start_date:
+            raise ValidationError({"end_date": _("The term must end after it starts.")})
+        if self.start_date and self.end_date:
+            overlapping = Term.objects.filter(start_date__lte=self.end_date, end_date__gte=self.start_date)
+            if self.pk:
+                overlapping = overlapping.exclude(pk=self.pk)
+            if overlapping.exists():
+                raise ValidationError(_("This term overlaps the term %(term)s.") % {"term": overlapping.first()})
+
+    @classmethod
+    def containing(cls, day: datetime.date) -> Term | None:
+        return cls.objects.filter(start_date__lte=day, end_date__gte=day).first()
+
+
+class Target(models.Model):
+    """How many people an organization plans to admit in one year or one term.
+
+    An organization's own target is independent of its children's: the congress of a
+    commune sets the commune's figure whatever its cells planned.
+    """
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="targets"
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    term = models.ForeignKey(Term, verbose_name=_("term"), null=True, blank=True, on_delete=models.PROTECT)
+    count = models.PositiveIntegerField(_("target (people)"))
+    resolution = models.CharField(
+        _("resolution"), max_length=200, blank=True, help_text=_("The resolution or plan that set this target.")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["organization__path", "year", "term__start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(year__isnull=False) & Q(term__isnull=True)) | (Q(year__isnull=True) & Q(term__isnull=False)),
+                name="target_for_a_year_or_a_term",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "year"], condition=Q(year__isnull=False), name="one_target_per_year"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "term"], condition=Q(term__isnull=False), name="one_target_per_term"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization}: {self.count} ({self.period_label})"
+
+    @property
+    def period_label(self) -> str:
+        return str(self.year) if self.year else self.term.label
+
+    def clean(self) -> None:
+        if bool(self.year) == bool(self.term_id):
+            raise ValidationError(_("Give either a year or a term, not both."))
+        if self.year and not 1930 <= self.year <= 2100:
+            raise ValidationError({"year": _("Enter a year between 1930 and 2100.")})
+
+
+class OrganizationRole(models.Model):
+    """What a user may do on an organization and everything under it."""
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("Organization-board staff")
+        SECRETARY = "secretary", _("Secretary")
+        VIEWER = "viewer", _("Viewer")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="organization_roles"
+    )
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="roles"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organization", "role"], name="one_role_per_user_and_organization"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.organization}"

@@ -1,0 +1,193 @@
+"""Writes to the organization tree and its targets. Views, admin and commands call these."""
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from candidates.models import Admission, Candidate, PIPELINE_STAGES
+from candidates.services import admission_credits_rebuild
+
+from .models import Organization, Target, Term, validate_placement
+
+
+def _save_with_history(organization: Organization, *, acting_user, reason: str, update_fields=None) -> None:
+    # Treebeard rewrites paths with bulk updates that leave no history; saving the
+    # node once more records the new position with who did it and why.
+    organization._history_user = acting_user
+    organization._change_reason = reason
+    organization.save(update_fields=update_fields)
+
+
+@transaction.atomic
+def organization_create(
+    *,
+    code: str,
+    name: str,
+    kind: str,
+    parent: Organization | None = None,
+    sector: str = Organization.Sector.OTHER,
+    acting_user: AbstractBaseUser | None = None,
+) -> Organization:
+    if parent is not None:
+        parent = Organization.objects.select_for_update().get(pk=parent.pk)
+        if not parent.is_active:
+            raise ValidationError(_("%(parent)s is no longer active.") % {"parent": parent.name})
+    validate_placement(kind, parent)
+    organization = Organization(code=code, name=name, kind=kind, sector=sector)
+    organization.full_clean(exclude=["path", "depth", "numchild"])
+    organization._history_user = acting_user
+    if parent is None:
+        return Organization.objects.add_root(instance=organization)
+    return Organization.objects.add_child(parent, instance=organization)
+
+
+def _move_under(organization: Organization, new_parent: Organization | None) -> None:
+    if new_parent is None:
+        last_root = Organization.objects.get_last_root_node()
+        if last_root.pk != organization.pk:
+            Organization.objects.move(organization, last_root, pos="last-sibling")
+    else:
+        Organization.objects.move(organization, new_parent, pos="last-child")
+    organization.refresh_from_db()
+
+
+@transaction.atomic
+def organization_move(
+    *,
+    organization: Organization,
+    new_parent: Organization | None,
+    effective_on: datetime.date,
+    acting_user: AbstractBaseUser | None = None,
+) -> Organization:
+    """Move an organization and its subtree under a new parent from `effective_on`.
+
+    Admissions before that date keep counting for the old ancestors; later ones are
+    credited to the new ones.
+    """
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    if new_parent is not None:
+        new_parent = Organization.objects.get(pk=new_parent.pk)
+        if new_parent.path.startswith(organization.path):
+            raise ValidationError(_("An organization cannot be moved under itself or one of its own units."))
+        if not new_parent.is_active:
+            raise ValidationError(_("%(parent)s is no longer active.") % {"parent": new_parent.name})
+    validate_placement(organization.kind, new_parent)
+    _move_under(organization, new_parent)
+    _save_with_history(organization, acting_user=acting_user, reason=f"moved, effective {effective_on:%d/%m/%Y}")
+    admission_credits_rebuild(
+        admissions=Admission.objects.filter(cell__path__startswith=organization.path, admitted_on__gte=effective_on)
+    )
+    return organization
+
+
+def _pipeline_count(organization: Organization) -> int:
+    return Candidate.objects.filter(home_cell__path__startswith=organization.path, stage__in=PIPELINE_STAGES).count()
+
+
+@transaction.atomic
+def organization_deactivate(
+    *, organization: Organization, effective_on: datetime.date, acting_user: AbstractBaseUser | None = None
+) -> Organization:
+    """Close an organization and everything under it; its past figures stay."""
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    waiting = _pipeline_count(organization)
+    if waiting:
+        # Closing a cell with people still in its pipeline is how sources get lost.
+        raise ValidationError(
+            _(
+                "%(name)s still has %(count)d candidate(s) in the pipeline: move them to another cell first."
+            )
+            % {"name": organization.name, "count": waiting}
+        )
+    for unit in organization.subtree().filter(is_active=True):
+        unit.is_active = False
+        unit.deactivated_on = effective_on
+        _save_with_history(unit, acting_user=acting_user, reason="deactivated", update_fields=["is_active", "deactivated_on"])
+    organization.refresh_from_db()
+    return organization
+
+
+@transaction.atomic
+def organization_merge(
+    *,
+    source: Organization,
+    into: Organization,
+    effective_on: datetime.date,
+    acting_user: AbstractBaseUser | None = None,
+) -> Organization:
+    """Merge `source` into `into` from `effective_on`.
+
+    Its units, its candidates in the pipeline and its admissions from that date on move
+    to `into`; its earlier admissions stay where they happened, so no count changes
+    for a past period and nothing is counted twice.
+    """
+    source = Organization.objects.select_for_update().get(pk=source.pk)
+    into = Organization.objects.select_for_update().get(pk=into.pk)
+    if source.pk == into.pk:
+        raise ValidationError(_("An organization cannot be merged into itself."))
+    if source.kind != into.kind:
+        raise ValidationError(
+            _("Only organizations of the same kind can be merged (%(a)s is a %(a_kind)s, %(b)s a %(b_kind)s).")
+            % {"a": source.name, "a_kind": source.get_kind_display(), "b": into.name, "b_kind": into.get_kind_display()}
+        )
+    if into.path.startswith(source.path) or source.path.startswith(into.path):
+        raise ValidationError(_("An organization cannot be merged with one of its own units."))
+    if not (source.is_active and into.is_active):
+        raise ValidationError(_("Both organizations must be active to be merged."))
+
+    for child in Organization.objects.get_children(source):
+        organization_move(organization=child, new_parent=into, effective_on=effective_on, acting_user=acting_user)
+    source.refresh_from_db()
+
+    for candidate in Candidate.objects.filter(home_cell=source, stage__in=PIPELINE_STAGES):
+        candidate.home_cell = into
+        candidate._history_user = acting_user
+        candidate._change_reason = f"cell merged into {into.code}"
+        candidate.save(update_fields=["home_cell", "updated_at"])
+    later = Admission.objects.filter(cell=source, admitted_on__gte=effective_on) | Admission.objects.filter(
+        cell=source, admitted_on__isnull=True
+    )
+    moved_ids = list(later.values_list("pk", flat=True))
+    for admission in Admission.objects.filter(pk__in=moved_ids):
+        admission.cell = into
+        admission._history_user = acting_user
+        admission.save(update_fields=["cell"])
+    admission_credits_rebuild(admissions=Admission.objects.filter(pk__in=moved_ids))
+
+    source.is_active = False
+    source.deactivated_on = effective_on
+    source.merged_into = into
+    _save_with_history(
+        source, acting_user=acting_user, reason=f"merged into {into.code}",
+        update_fields=["is_active", "deactivated_on", "merged_into"],
+    )
+    return into
+
+
+@transaction.atomic
+def target_set(
+    *,
+    organization: Organization,
+    count: int,
+    year: int | None = None,
+    term: Term | None = None,
+    resolution: str = "",
+    acting_user: AbstractBaseUser | None = None,
+) -> Target:
+    """Create or change an organization's target for one year or one term."""
+    if (year is None) == (term is None):
+        raise ValidationError(_("Give either a year or a term, not both."))
+    if count < 0:
+        raise ValidationError(_("A target cannot be negative."))
+    lookup = {"organization": organization, "year": year} if year is not None else {"organization": organization, "term": term}
+    target = Target.objects.select_for_update().filter(**lookup).first() or Target(**lookup)
+    target.count = count
+    target.resolution = resolution
+    target.full_clean()
+    target._history_user = acting_user
+    target.save()
+    return target

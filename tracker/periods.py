@@ -1,0 +1,79 @@
+"""Periods the figures are computed for: a calendar year ("2023") or a term ("2020-2025")."""
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from cells.models import Term
+
+_YEAR = re.compile(r"^\d{4}$")
+_TERM = re.compile(r"^(\d{4})\s*[-–]\s*(\d{4})$")
+
+
+class PeriodError(ValueError):
+    """The period key is malformed or names no known term; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    label: str
+    start: datetime.date
+    end: datetime.date
+    year: int | None = None
+    term: Term | None = None
+
+    @property
+    def is_term(self) -> bool:
+        return self.term is not None
+
+    def elapsed_fraction(self, today: datetime.date) -> float:
+        """Share of the period gone by at the end of `today` (0 before it starts, 1 after)."""
+        if today < self.start:
+            return 0.0
+        if today >= self.end:
+            return 1.0
+        return ((today - self.start).days + 1) / ((self.end - self.start).days + 1)
+
+    def contains(self, day: datetime.date) -> bool:
+        return self.start <= day <= self.end
+
+
+def year_period(year: int) -> Period:
+    return Period(
+        key=str(year), label=str(year), start=datetime.date(year, 1, 1), end=datetime.date(year, 12, 31), year=year
+    )
+
+
+def term_period(term: Term) -> Period:
+    return Period(key=term.key, label=term.label, start=term.start_date, end=term.end_date, term=term)
+
+
+def parse_period(key: str) -> Period:
+    """Turn "2023" or "2020-2025" into a Period; raise PeriodError with a message for the user."""
+    key = (key or "").strip()
+    if _YEAR.match(key):
+        year = int(key)
+        if not 1930 <= year <= 2100:
+            raise PeriodError(_("The year must be between 1930 and 2100."))
+        return year_period(year)
+    match = _TERM.match(key)
+    if match:
+        start_year, end_year = int(match.group(1)), int(match.group(2))
+        term = Term.objects.filter(start_date__year=start_year, end_date__year=end_year).first()
+        if term is None:
+            raise PeriodError(_("There is no term %(start)d–%(end)d.") % {"start": start_year, "end": end_year})
+        return term_period(term)
+    raise PeriodError(_("Unknown period “%(key)s”: use a year such as 2023 or a term such as 2020-2025.") % {"key": key})
+
+
+def current_year(today: datetime.date) -> Period:
+    return year_period(today.year)
+
+
+def current_term(today: datetime.date) -> Period | None:
+    term = Term.containing(today)
+    return term_period(term) if term else None
