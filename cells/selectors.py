@@ -1,0 +1,44 @@
+"""Reads of the organization tree, and what a user may see of it."""
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from .models import Organization, OrganizationRole
+
+
+def role_roots(user, roles: set[str] | None = None) -> list[Organization]:
+    """The organizations a user holds a role on (the tops of the subtrees they may see)."""
+    if not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return list(Organization.objects.get_root_nodes())
+    assignments = OrganizationRole.objects.filter(user=user).select_related("organization")
+    if roles:
+        assignments = assignments.filter(role__in=roles)
+    roots = sorted({a.organization for a in assignments}, key=lambda org: org.path)
+    # Keep only the topmost: a role on a district already covers its communes.
+    return [org for org in roots if not any(org.path != other.path and org.path.startswith(other.path) for other in roots)]
+
+
+def visible_organizations(user) -> QuerySet[Organization]:
+    roots = role_roots(user)
+    if not roots:
+        return Organization.objects.none()
+    scope = Q()
+    for root in roots:
+        scope |= Q(path__startswith=root.path)
+    return Organization.objects.filter(scope)
+
+
+def organization_for_user(user, code: str) -> Organization:
+    """The organization with this code if the user may see it; 404 otherwise (never 'exists but forbidden')."""
+    organization = Organization.objects.filter(code=code).first()
+    if organization is None or not any(organization.path.startswith(root.path) for root in role_roots(user)):
+        raise Http404
+    return organization
+
+
+def ancestors(organization: Organization) -> list[Organization]:
+    """Root first, without the organization itself."""
+    return list(Organization.objects.filter(path__in=organization.lineage_paths()[:-1]).order_by("depth"))

@@ -1,0 +1,37 @@
+import pytest
+from django.utils import timezone
+
+from cells.models import Organization, Term
+from tracker.demo import demo_load
+
+from .factories import OrganizationFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    # The demo district is built once per run; tests that change it roll back.
+    with django_db_blocker.unblock():
+        demo_load(today=timezone.localdate())
+
+
+@pytest.fixture
+def terms(db):
+    """The two demo terms (2020–2025 ends on 30/06/2025)."""
+    return {term.start_date.year: term for term in Term.objects.all()}
+
+
+@pytest.fixture
+def tree(db):
+    """A small hand-made tree: a district with a commune of two cells and a school cell."""
+    district = OrganizationFactory(code="d", name="Huyện thử", kind=Organization.Kind.DISTRICT)
+    commune = OrganizationFactory(
+        code="c", name="Xã thử", kind=Organization.Kind.GRASSROOTS_COMMITTEE, parent=district,
+        sector=Organization.Sector.COMMUNE,
+    )
+    cell_a = OrganizationFactory(code="c-a", name="Chi bộ ấp A", kind=Organization.Kind.CELL, parent=commune)
+    cell_b = OrganizationFactory(code="c-b", name="Chi bộ ấp B", kind=Organization.Kind.CELL, parent=commune)
+    school = OrganizationFactory(
+        code="s", name="Chi bộ trường", kind=Organization.Kind.GRASSROOTS_CELL, parent=district,
+        sector=Organization.Sector.SCHOOL,
+    )
+    return {"district": district, "commune": commune, "cell_a": cell_a, "cell_b": cell_b, "school": school}

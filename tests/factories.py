@@ -1,0 +1,71 @@
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+
+from candidates import services as candidate_services
+from candidates.models import Candidate, EducationLevel, Gender, OccupationCategory
+from cells import services as cell_services
+from cells.models import Organization, OrganizationRole
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "secret-pass-123")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    """Organizations are created through the service so that the tree rules apply."""
+
+    class Meta:
+        model = Organization
+
+    code = factory.Sequence(lambda n: f"org-{n}")
+    name = factory.Sequence(lambda n: f"Tổ chức {n}")
+    kind = Organization.Kind.DISTRICT
+    sector = Organization.Sector.OTHER
+
+    @classmethod
+    def _create(cls, model_class, parent=None, **kwargs):
+        return cell_services.organization_create(parent=parent, **kwargs)
+
+
+class CandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Candidate
+
+    full_name = factory.Sequence(lambda n: f"Nguyễn Văn {n}")
+    date_of_birth = datetime.date(1995, 5, 17)
+    gender = Gender.MALE
+    education_level = EducationLevel.UPPER_SECONDARY
+    occupation_category = OccupationCategory.RESIDENT
+    sourced_on = datetime.date(2023, 1, 10)
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return candidate_services.candidate_create(**kwargs)
+
+
+def role(user, organization, role=OrganizationRole.Role.SECRETARY):
+    return OrganizationRole.objects.create(user=user, organization=organization, role=role)
+
+
+def admit(cell, on, category=OccupationCategory.RESIDENT, **candidate_fields):
+    """Admit a new person in `cell` with the ceremony on `on`."""
+    candidate = CandidateFactory(home_cell=cell, occupation_category=category, sourced_on=on.replace(day=1), **candidate_fields)
+    return candidate_services.admission_record(
+        candidate=candidate,
+        cell=cell,
+        decision_number=f"QĐ-{candidate.pk}",
+        decision_date=on,
+        admitted_on=on,
+    )
