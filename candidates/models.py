@@ -11,6 +11,11 @@ from simple_history.models import HistoricalRecords
 from cells.models import Organization
 
 
+def age_on(born: datetime.date, day: datetime.date) -> int:
+    """Age in whole years on `day`."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 class OccupationCategory(models.TextChoices):
     TEACHER = "teacher", _("Teacher")
     HIGH_SCHOOL_STUDENT = "high_school_student", _("High-school student")
@@ -143,10 +148,7 @@ class Candidate(models.Model):
         return self.full_name
 
     def age_on(self, day: datetime.date) -> int:
-        years = day.year - self.date_of_birth.year
-        if (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day):
-            years -= 1
-        return years
+        return age_on(self.date_of_birth, day)
 
 
 class StageEvent(models.Model):
@@ -305,9 +307,19 @@ class AdmissionCredit(models.Model):
     figures for a past period survive later moves, merges and dissolutions.
     """
 
+    class AgeBand(models.TextChoices):
+        UNDER_30 = "under_30", _("Under 30")
+        FROM_30_TO_45 = "30_45", _("30 to 45")
+        OVER_45 = "over_45", _("Over 45")
+
     admission = models.ForeignKey(Admission, on_delete=models.CASCADE, related_name="credits")
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="admission_credits")
     admitted_on = models.DateField()
+    # The breakdown keys, fixed at the ceremony, so that every breakdown is one GROUP BY.
+    category = models.CharField(max_length=24, choices=OccupationCategory.choices)
+    gender = models.CharField(max_length=8, choices=Gender.choices)
+    age_band = models.CharField(max_length=8, choices=AgeBand.choices)
+    sector = models.CharField(max_length=32, choices=Organization.Sector.choices)
 
     class Meta:
         constraints = [

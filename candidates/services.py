@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from cells.models import Organization
+from cells.selectors import lineage_ids
+from tracker.services import snapshots_invalidate
 
 from .models import (
     Admission,
@@ -21,6 +23,7 @@ from .models import (
     ClassAttendance,
     Stage,
     StageEvent,
+    age_on,
 )
 
 STAGE_ORDER = {stage: position for position, stage in enumerate(Stage.values)}
@@ -89,6 +92,7 @@ def candidate_create(
     if mentors:
         candidate.mentors.set(mentors)
     StageEvent.objects.create(candidate=candidate, stage=Stage.SOURCED, occurred_on=sourced_on, recorded_by=acting_user)
+    snapshots_invalidate(organization_ids=lineage_ids(home_cell))
     return candidate
 
 
@@ -128,7 +132,15 @@ def candidate_advance(
         candidate.stage_date = occurred_on
         candidate._history_user = acting_user
         candidate.save(update_fields=["stage", "stage_date", "updated_at"])
+        snapshots_invalidate(organization_ids=lineage_ids(candidate.home_cell))
     return event
+
+
+def age_band(born: datetime.date, day: datetime.date) -> str:
+    age = age_on(born, day)
+    if age < 30:
+        return AdmissionCredit.AgeBand.UNDER_30
+    return AdmissionCredit.AgeBand.FROM_30_TO_45 if age <= 45 else AdmissionCredit.AgeBand.OVER_45
 
 
 def admission_credits_rebuild(*, admissions: QuerySet[Admission] | Iterable[Admission]) -> int:
@@ -139,7 +151,9 @@ def admission_credits_rebuild(*, admissions: QuerySet[Admission] | Iterable[Admi
     admissions = [a for a in admissions]
     if not admissions:
         return 0
-    AdmissionCredit.objects.filter(admission__in=[a.pk for a in admissions]).delete()
+    old_credits = AdmissionCredit.objects.filter(admission__in=[a.pk for a in admissions])
+    touched = set(old_credits.values_list("organization_id", flat=True))
+    old_credits.delete()
     held = [a for a in admissions if a.admitted_on]
     cells = {cell.pk: cell for cell in Organization.objects.filter(pk__in={a.cell_id for a in held})}
     all_paths = {path for cell in cells.values() for path in cell.lineage_paths()}
@@ -147,12 +161,25 @@ def admission_credits_rebuild(*, admissions: QuerySet[Admission] | Iterable[Admi
     lineage = defaultdict(list)
     for cell in cells.values():
         lineage[cell.pk] = [id_by_path[path] for path in cell.lineage_paths()]
-    rows = [
-        AdmissionCredit(admission_id=a.pk, organization_id=org_id, admitted_on=a.admitted_on)
-        for a in held
-        for org_id in lineage[a.cell_id]
-    ]
+    people = {
+        pk: (gender, born)
+        for pk, gender, born in Candidate.objects.filter(pk__in=[a.candidate_id for a in held]).values_list(
+            "pk", "gender", "date_of_birth"
+        )
+    }
+    rows = []
+    for a in held:
+        gender, born = people[a.candidate_id]
+        keys = {
+            "admitted_on": a.admitted_on,
+            "category": a.occupation_category,
+            "gender": gender,
+            "age_band": age_band(born, a.admitted_on),
+            "sector": cells[a.cell_id].sector,
+        }
+        rows += [AdmissionCredit(admission_id=a.pk, organization_id=org_id, **keys) for org_id in lineage[a.cell_id]]
     AdmissionCredit.objects.bulk_create(rows, batch_size=2000)
+    snapshots_invalidate(organization_ids=touched | {row.organization_id for row in rows})
     return len(rows)
 
 

@@ -42,3 +42,8 @@ def organization_for_user(user, code: str) -> Organization:
 def ancestors(organization: Organization) -> list[Organization]:
     """Root first, without the organization itself."""
     return list(Organization.objects.filter(path__in=organization.lineage_paths()[:-1]).order_by("depth"))
+
+
+def lineage_ids(organization: Organization) -> list[int]:
+    """Ids of the organization and all its ancestors."""
+    return list(Organization.objects.filter(path__in=organization.lineage_paths()).values_list("pk", flat=True))

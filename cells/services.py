@@ -11,7 +11,10 @@ from django.utils.translation import gettext as _
 from candidates.models import Admission, Candidate, PIPELINE_STAGES
 from candidates.services import admission_credits_rebuild
 
+from tracker.services import snapshots_invalidate
+
 from .models import Organization, Target, Term, validate_placement
+from .selectors import lineage_ids
 
 
 def _save_with_history(organization: Organization, *, acting_user, reason: str, update_fields=None) -> None:
@@ -42,6 +45,7 @@ def organization_create(
     organization._history_user = acting_user
     if parent is None:
         return Organization.objects.add_root(instance=organization)
+    snapshots_invalidate(organization_ids=lineage_ids(parent))
     return Organization.objects.add_child(parent, instance=organization)
 
 
@@ -76,7 +80,9 @@ def organization_move(
         if not new_parent.is_active:
             raise ValidationError(_("%(parent)s is no longer active.") % {"parent": new_parent.name})
     validate_placement(organization.kind, new_parent)
+    old_lineage = lineage_ids(organization)
     _move_under(organization, new_parent)
+    snapshots_invalidate(organization_ids=old_lineage + lineage_ids(organization))
     _save_with_history(organization, acting_user=acting_user, reason=f"moved, effective {effective_on:%d/%m/%Y}")
     admission_credits_rebuild(
         admissions=Admission.objects.filter(cell__path__startswith=organization.path, admitted_on__gte=effective_on)
@@ -103,6 +109,7 @@ def organization_deactivate(
             )
             % {"name": organization.name, "count": waiting}
         )
+    snapshots_invalidate(organization_ids=lineage_ids(organization))
     for unit in organization.subtree().filter(is_active=True):
         unit.is_active = False
         unit.deactivated_on = effective_on
@@ -158,6 +165,7 @@ def organization_merge(
         admission.save(update_fields=["cell"])
     admission_credits_rebuild(admissions=Admission.objects.filter(pk__in=moved_ids))
 
+    snapshots_invalidate(organization_ids=lineage_ids(source) + lineage_ids(into))
     source.is_active = False
     source.deactivated_on = effective_on
     source.merged_into = into
@@ -184,10 +192,11 @@ def target_set(
     if count < 0:
         raise ValidationError(_("A target cannot be negative."))
     lookup = {"organization": organization, "year": year} if year is not None else {"organization": organization, "term": term}
-    target = Target.objects.select_for_update().filter(**lookup).first() or Target(**lookup)
+    target = Target.objects.select_for_update().filter(**lookup).order_by().first() or Target(**lookup)
     target.count = count
     target.resolution = resolution
     target.full_clean()
     target._history_user = acting_user
     target.save()
+    snapshots_invalidate(organization_ids=lineage_ids(organization))
     return target
