@@ -7,6 +7,8 @@ from . import views
 
 tracker_patterns = [
     path("", views.home, name="home"),
+    path("org/<slug:code>/", views.dashboard, name="dashboard"),
+    path("api/v1/progress/", views.api_progress, name="api_progress"),
 ]
 
 urlpatterns = [

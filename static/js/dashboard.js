@@ -1,0 +1,48 @@
+// Charts and the sortable units table of the dashboard; the page is complete without them.
+(function () {
+  const data = JSON.parse(document.getElementById("chart-data").textContent);
+  const colours = ["#c62828", "#1565c0", "#2e7d32", "#f9a825", "#6a1b9a", "#00838f", "#ef6c00", "#5d4037", "#455a64", "#ad1457", "#9e9d24"];
+  const pace = document.documentElement.lang === "en" ? "Plan pace" : "Tiến độ kế hoạch";
+  const admitted = document.documentElement.lang === "en" ? "Admitted" : "Đã kết nạp";
+  function chart(id, type, pairs, extra) {
+    const el = document.getElementById(id);
+    if (!el || typeof Chart === "undefined") return;
+    new Chart(el, Object.assign({
+      type: type,
+      data: { labels: pairs.map(p => p[0]), datasets: [{ data: pairs.map(p => p[1]), backgroundColor: colours }] },
+      options: { maintainAspectRatio: false, plugins: { legend: { display: type !== "bar" } } },
+    }, extra || {}));
+  }
+  const monthly = document.getElementById("chart-monthly");
+  if (monthly && typeof Chart !== "undefined") {
+    const datasets = [{ label: admitted, data: data.cumulative, borderColor: "#c62828", tension: 0.2 }];
+    if (data.pace.length) datasets.push({ label: pace, data: data.pace.slice(0, Math.max(data.months.length, 1)), borderColor: "#9e9e9e", borderDash: [6, 4] });
+    new Chart(monthly, { type: "line", data: { labels: data.months, datasets: datasets }, options: { maintainAspectRatio: false } });
+  }
+  chart("chart-pipeline", "bar", data.pipeline);
+  chart("chart-category", "doughnut", data.by_category);
+  chart("chart-gender", "doughnut", data.by_gender);
+  chart("chart-age", "doughnut", data.by_age_band);
+  chart("chart-sector", "doughnut", data.by_sector);
+
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    table.querySelectorAll("th").forEach(function (th, column) {
+      th.tabIndex = 0;
+      function sort() {
+        const ascending = th.getAttribute("aria-sort") !== "ascending";
+        table.querySelectorAll("th").forEach(h => h.removeAttribute("aria-sort"));
+        th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+        const numeric = th.dataset.type === "number";
+        const rows = Array.from(table.tBodies[0].rows);
+        rows.sort(function (a, b) {
+          let x = a.cells[column].dataset.value, y = b.cells[column].dataset.value;
+          if (numeric) { x = parseFloat(x); y = parseFloat(y); return ascending ? x - y : y - x; }
+          return ascending ? x.localeCompare(y, "vi") : y.localeCompare(x, "vi");
+        });
+        rows.forEach(r => table.tBodies[0].appendChild(r));
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", e => { if (e.key === "Enter") sort(); });
+    });
+  });
+})();
