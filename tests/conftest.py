@@ -1,5 +1,5 @@
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cells.models import Organization, Term
 from tracker.demo import demo_load
@@ -12,6 +12,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
     # The demo district is built once per run; tests that change it roll back.
     with django_db_blocker.unblock():
         demo_load(today=timezone.localdate())
+
+
+@pytest.fixture(autouse=True)
+def vietnamese():
+    """Messages are checked in the language users see by default."""
+    with translation.override("vi"):
+        yield
 
 
 @pytest.fixture

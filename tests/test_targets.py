@@ -25,7 +25,7 @@ def test_the_database_refuses_a_target_for_both_a_year_and_a_term(tree, terms):
 
 
 def test_the_service_refuses_a_target_without_a_period(tree):
-    with pytest.raises(ValidationError, match="either a year or a term"):
+    with pytest.raises(ValidationError, match="Nhập năm hoặc nhiệm kỳ"):
         services.target_set(organization=tree["commune"], count=3)
 
 
@@ -48,16 +48,16 @@ def test_periods_parse_years_and_terms(terms):
 
 @pytest.mark.parametrize("key", ["", "23", "2023-24", "abc", "2020/2025"])
 def test_a_malformed_period_is_refused_with_a_message(key, db):
-    with pytest.raises(PeriodError, match="Unknown period"):
+    with pytest.raises(PeriodError, match="không hợp lệ"):
         parse_period(key)
 
 
 def test_an_unknown_term_is_refused_with_a_message(db):
-    with pytest.raises(PeriodError, match="no term 2010"):
+    with pytest.raises(PeriodError, match="Không có nhiệm kỳ 2010"):
         parse_period("2010-2015")
 
 
 def test_terms_cannot_overlap(terms):
     overlapping = Term(start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2029, 12, 31))
-    with pytest.raises(ValidationError, match="overlaps"):
+    with pytest.raises(ValidationError, match="trùng với nhiệm kỳ"):
         overlapping.full_clean()

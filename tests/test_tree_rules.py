@@ -17,14 +17,14 @@ Y2024 = year_period(2024)
 
 
 def test_a_cell_cannot_have_organizations_under_it(tree):
-    with pytest.raises(ValidationError, match="cannot have organizations under it"):
+    with pytest.raises(ValidationError, match="chi bộ không có tổ chức trực thuộc"):
         OrganizationFactory(kind=Kind.CELL, parent=tree["cell_a"])
 
 
 def test_a_grassroots_committee_must_sit_under_a_district_or_province(tree):
-    with pytest.raises(ValidationError, match="cannot sit under"):
+    with pytest.raises(ValidationError, match="không thể trực thuộc"):
         OrganizationFactory(kind=Kind.GRASSROOTS_COMMITTEE, parent=tree["commune"])
-    with pytest.raises(ValidationError, match="cannot be at the top"):
+    with pytest.raises(ValidationError, match="không thể ở cấp cao nhất"):
         OrganizationFactory(kind=Kind.GRASSROOTS_COMMITTEE)
 
 
@@ -74,14 +74,14 @@ def test_moving_a_subtree_keeps_past_figures_and_credits_later_ones_to_the_new_p
 
 
 def test_moving_an_organization_under_its_own_unit_is_refused(tree):
-    with pytest.raises(ValidationError, match="under itself"):
+    with pytest.raises(ValidationError, match="trực thuộc chính nó"):
         services.organization_move(
             organization=tree["commune"], new_parent=tree["cell_a"], effective_on=datetime.date(2024, 1, 1)
         )
 
 
 def test_moving_a_cell_to_the_top_of_the_tree_is_refused(tree):
-    with pytest.raises(ValidationError, match="cannot be at the top"):
+    with pytest.raises(ValidationError, match="không thể ở cấp cao nhất"):
         services.organization_move(organization=tree["cell_a"], new_parent=None, effective_on=datetime.date(2024, 1, 1))
 
 
@@ -96,7 +96,7 @@ def test_deactivating_keeps_the_history_of_figures(tree):
 
 def test_deactivating_a_cell_with_people_in_the_pipeline_is_refused(tree):
     CandidateFactory(home_cell=tree["cell_a"])
-    with pytest.raises(ValidationError, match="1 candidate"):
+    with pytest.raises(ValidationError, match="còn 1 quần chúng trong nguồn"):
         services.organization_deactivate(organization=tree["cell_a"], effective_on=datetime.date(2024, 1, 1))
 
 
@@ -121,12 +121,12 @@ def test_merging_two_cells_moves_the_pipeline_and_never_double_counts(tree):
 
 
 def test_merging_organizations_of_different_kinds_is_refused(tree):
-    with pytest.raises(ValidationError, match="same kind"):
+    with pytest.raises(ValidationError, match="cùng loại"):
         services.organization_merge(source=tree["school"], into=tree["cell_a"], effective_on=datetime.date(2024, 1, 1))
 
 
 def test_admissions_need_an_active_cell(tree):
-    with pytest.raises(ValidationError, match="not a party cell"):
+    with pytest.raises(ValidationError, match="không phải là chi bộ"):
         admit(tree["commune"], datetime.date(2023, 5, 2))
 
 
@@ -134,7 +134,7 @@ def test_a_person_cannot_be_admitted_twice(tree):
     admission = admit(tree["cell_a"], datetime.date(2023, 5, 2))
     from candidates.services import admission_record
 
-    with pytest.raises(ValidationError, match="already been admitted"):
+    with pytest.raises(ValidationError, match="đã được kết nạp rồi"):
         admission_record(
             candidate=admission.candidate, cell=tree["cell_a"], decision_number="2",
             decision_date=datetime.date(2023, 6, 1),

@@ -1,0 +1,122 @@
+import datetime
+
+from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
+from candidates.services import candidate_advance
+from cells import services
+from tracker.periods import parse_period, year_period
+from tracker.progress import compute_figures, pace_status, percent
+
+from .factories import CandidateFactory, admit
+
+TODAY = datetime.date(2026, 11, 26)
+
+
+def figures(org, key="2023", today=TODAY):
+    return compute_figures([org], parse_period(key), today)[org.pk]
+
+
+def test_percent_has_one_decimal_and_no_target_means_no_plan():
+    assert percent(60, 75) == 80.0
+    assert percent(21, 15) == 140.0
+    assert percent(1, 3) == 33.3
+    assert percent(5, None) is None
+
+
+def test_subtree_sums_and_childrens_targets_beside_the_own_target(tree):
+    services.target_set(organization=tree["district"], year=2023, count=10)
+    services.target_set(organization=tree["commune"], year=2023, count=4)
+    services.target_set(organization=tree["school"], year=2023, count=3)
+    admit(tree["cell_a"], datetime.date(2023, 3, 1))
+    admit(tree["cell_b"], datetime.date(2023, 4, 1))
+    admit(tree["school"], datetime.date(2023, 5, 1))
+    data = figures(tree["district"])
+    assert (data["admitted"], data["target"], data["percent"]) == (3, 10, 30.0)
+    assert data["children_target"] == 7
+    assert {row["org"]: (row["admitted"], row["target"]) for row in data["children"]} == {"c": (2, 4), "s": (1, 3)}
+
+
+def test_breakdowns_by_category_gender_age_sector_and_month(tree):
+    admit(tree["cell_a"], datetime.date(2023, 3, 1), OccupationCategory.TEACHER, date_of_birth=datetime.date(1990, 1, 1))
+    admit(tree["school"], datetime.date(2023, 3, 9), OccupationCategory.HIGH_SCHOOL_STUDENT,
+          date_of_birth=datetime.date(2005, 1, 1), gender=Gender.FEMALE)
+    admit(tree["cell_b"], datetime.date(2023, 7, 1), OccupationCategory.RESIDENT, date_of_birth=datetime.date(1970, 1, 1))
+    data = figures(tree["district"])
+    assert data["by_category"] == {"teacher": 1, "high_school_student": 1, "resident": 1}
+    assert data["by_gender"] == {"male": 2, "female": 1}
+    assert data["by_age_band"] == {"30_45": 1, "under_30": 1, "over_45": 1}
+    assert data["by_sector"] == {"other": 2, "school": 1}
+    assert data["by_month"] == {"2023-03": 2, "2023-07": 1}
+
+
+def test_a_term_period_spans_years(tree, terms):
+    admit(tree["cell_a"], datetime.date(2020, 2, 1))
+    admit(tree["cell_a"], datetime.date(2025, 6, 30))
+    admit(tree["cell_a"], datetime.date(2025, 7, 1))
+    assert figures(tree["commune"], "2020-2025")["admitted"] == 2
+    assert figures(tree["commune"], "2025-2030")["admitted"] == 1
+
+
+def test_missing_targets_raise_a_no_plan_alert_not_an_error(tree):
+    data = figures(tree["district"])
+    assert data["target"] is None and data["percent"] is None and data["status"] == "no_plan"
+    assert {alert["org"] for alert in data["alerts"] if alert["kind"] == "no_plan"} == {"d", "c", "s"}
+
+
+def test_moved_and_deactivated_organizations_keep_their_past_figures(tree):
+    admit(tree["cell_a"], datetime.date(2023, 3, 1))
+    services.organization_move(organization=tree["school"], new_parent=tree["district"], effective_on=datetime.date(2024, 1, 1))
+    services.organization_deactivate(organization=tree["commune"], effective_on=datetime.date(2024, 1, 1))
+    data = figures(tree["district"])
+    assert data["admitted"] == 1
+    assert [row["org"] for row in data["children"] if not row["is_active"]] == ["c"]
+    # A closed unit with nothing in the period is left out of that period's table.
+    assert [row["org"] for row in figures(tree["district"], "2024")["children"]] == ["s"]
+
+
+def test_pace_status_on_track_behind_and_done():
+    period = year_period(2026)
+    assert pace_status(5, 10, period, datetime.date(2026, 7, 1)) == ("on_track", 5.0)
+    assert pace_status(3, 10, period, datetime.date(2026, 7, 1))[0] == "behind"
+    assert pace_status(10, 10, period, datetime.date(2026, 7, 1))[0] == "done"
+    assert pace_status(3, None, period, datetime.date(2026, 7, 1)) == ("no_plan", None)
+
+
+def test_completing_the_plan_early_records_the_date(tree):
+    services.target_set(organization=tree["commune"], year=2023, count=2)
+    admit(tree["cell_a"], datetime.date(2023, 3, 1))
+    admit(tree["cell_b"], datetime.date(2023, 5, 20))
+    admit(tree["cell_b"], datetime.date(2023, 9, 1))
+    data = figures(tree["commune"], "2023", today=datetime.date(2023, 10, 1))
+    assert data["status"] == "done"
+    assert data["completed_on"] == "2023-05-20"
+    assert data["completed_early"] is True
+
+
+def test_pipeline_counts_by_stage_roll_up_the_subtree(tree):
+    CandidateFactory(home_cell=tree["cell_a"])
+    applied = CandidateFactory(home_cell=tree["cell_b"])
+    candidate_advance(candidate=applied, stage=Stage.APPLIED, occurred_on=datetime.date(2023, 2, 1))
+    data = figures(tree["district"])
+    assert data["pipeline"]["sourced"] == 1
+    assert data["pipeline"]["applied"] == 1
+    assert data["pipeline_total"] == 2
+
+
+def test_a_pipeline_too_small_for_the_remaining_target_raises_a_source_gap_alert(tree):
+    services.target_set(organization=tree["commune"], year=2026, count=5)
+    data = figures(tree["commune"], "2026")
+    assert data["source_gap"] is True
+    assert data["alerts"][0]["kind"] == "source_gap" and data["alerts"][0]["missing"] == 5.0
+
+
+def test_credits_carry_the_breakdown_keys_of_the_admission(tree):
+    admission = admit(tree["school"], datetime.date(2023, 3, 1), OccupationCategory.TEACHER)
+    keys = set(AdmissionCredit.objects.filter(admission=admission).values_list("category", "sector", "organization__code"))
+    assert keys == {("teacher", "school", "s"), ("teacher", "school", "d")}
+
+
+def test_the_demo_forecast_uses_the_previous_years_conversion_rates(db):
+    from cells.models import Organization
+
+    data = figures(Organization.objects.get(code="thanh-hoa"), "2026")
+    assert data["admitted"] <= data["forecast"] <= data["admitted"] + data["pipeline_total"]
