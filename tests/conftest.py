@@ -15,6 +15,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def eager_celery(request):
+    """Tests inside a rolled-back transaction run their tasks in-process: a real worker could not
+    see their data. Only tests marked `real_worker` (committed data) talk to the worker."""
+    from tracker.celery import app
+
+    if request.node.get_closest_marker("real_worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
 def vietnamese():
     """Messages are checked in the language users see by default."""
     with translation.override("vi"):

@@ -25,3 +25,56 @@ class ProgressSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.period_key}"
+
+
+def _new_token_key() -> str:
+    import secrets
+
+    return secrets.token_hex(20)
+
+
+class ApiToken(models.Model):
+    """A per-user key for the read-only API, for spreadsheets and other tools."""
+
+    user = models.OneToOneField(
+        "auth.User", verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_token"
+    )
+    key = models.CharField(_("key"), max_length=40, unique=True, default=_new_token_key, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.key[:6]}…)"
+
+
+class ReportJob(models.Model):
+    """The month's reports for a subtree, produced by a Celery job the user can watch."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
+    month = models.DateField(_("month"))
+    requested_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    file = models.FileField(_("file"), upload_to="reports/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("report job")
+        verbose_name_plural = _("report jobs")
+        ordering = ["-created_at"]
+
+    @property
+    def percent_done(self) -> int:
+        return round(self.done * 100 / self.total) if self.total else 0

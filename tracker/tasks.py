@@ -57,3 +57,50 @@ def recompute_all() -> int:
         written += snapshots_write(period_key=period.key, figures_by_org=progress.compute_figures(organizations, period, today))
     logger.info("Recomputed %s snapshots", written)
     return written
+
+
+@shared_task(autoretry_for=(DatabaseError,), retry_backoff=2, max_retries=3)
+def generate_monthly_reports(job_id: int) -> int:
+    """Build the month's reports for every organization of a subtree into one workbook."""
+    from django.core.files.base import ContentFile
+
+    from .models import ReportJob
+    from .reports import month_report, reports_workbook
+
+    job = ReportJob.objects.select_related("organization").get(pk=job_id)
+    if job.status == ReportJob.Status.DONE:
+        return job.done  # run twice: nothing to redo
+    organizations = list(job.organization.subtree().filter(is_active=True).order_by("path"))
+    ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.RUNNING, total=len(organizations), done=0)
+    today = timezone.localdate()
+    try:
+        reports = []
+        for done, organization in enumerate(organizations, start=1):
+            reports.append(month_report(organization, job.month, today))
+            if done % 5 == 0 or done == len(organizations):
+                ReportJob.objects.filter(pk=job.pk).update(done=done)
+        content = reports_workbook(reports)
+        job.refresh_from_db()
+        job.file.save(f"bao-cao-{job.organization.code}-{job.month:%Y-%m}.xlsx", ContentFile(content), save=False)
+        job.status, job.finished_at = ReportJob.Status.DONE, timezone.now()
+        job.save(update_fields=["file", "status", "finished_at"])
+    except Exception as error:
+        ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.FAILED, error=str(error), finished_at=timezone.now())
+        raise
+    return len(organizations)
+
+
+@shared_task
+def monthly_reports_for_all() -> list[int]:
+    """On the first of the month: last month's reports for every top organization."""
+    from .models import ReportJob
+
+    today = timezone.localdate()
+    last_month = (today.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+    jobs = [
+        ReportJob.objects.get_or_create(organization=root, month=last_month, requested_by=None)[0]
+        for root in Organization.objects.get_root_nodes().filter(is_active=True)
+    ]
+    for job in jobs:
+        generate_monthly_reports.delay(job.pk)
+    return [job.pk for job in jobs]

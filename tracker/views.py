@@ -1,6 +1,8 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -8,6 +10,9 @@ from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
 from cells.models import Organization, Term
 from cells.selectors import ancestors, organization_for_user, role_roots
 
+from .models import ApiToken, ReportJob
+from .reports import month_report, parse_month, reports_workbook
+from .tasks import generate_monthly_reports
 from .periods import PeriodError, current_term, current_year, parse_period, year_period
 from .selectors import figures_for
 
@@ -76,9 +81,22 @@ def _can_see(user, organization) -> bool:
     return any(organization.path.startswith(root.path) for root in role_roots(user))
 
 
+def _api_user(request):
+    """The session's user, or the owner of the token in "Authorization: Token <key>"."""
+    if request.user.is_authenticated:
+        return request.user
+    scheme, _space, key = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "token" and key.strip():
+        token = ApiToken.objects.select_related("user").filter(key=key.strip(), user__is_active=True).first()
+        if token:
+            return token.user
+    return None
+
+
 def api_progress(request):
     """GET /api/v1/progress/?org=<code>&period=<YYYY or YYYY-YYYY>"""
-    if not request.user.is_authenticated:
+    user = _api_user(request)
+    if user is None:
         return JsonResponse({"error": _("Log in first.")}, status=401)
     code, key = request.GET.get("org", ""), request.GET.get("period", "")
     try:
@@ -86,8 +104,8 @@ def api_progress(request):
     except PeriodError as error:
         return JsonResponse({"error": str(error)}, status=400, json_dumps_params={"ensure_ascii": False})
     try:
-        organization = organization_for_user(request.user, code)
-    except Exception:
+        organization = organization_for_user(user, code)
+    except Http404:
         return JsonResponse({"error": _("No organization with code “%(code)s” in your scope.") % {"code": code}}, status=404)
     figures = figures_for(organization, period, timezone.localdate())
     data = figures.data
@@ -109,3 +127,48 @@ def api_progress(request):
         },
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+@login_required
+def monthly_report(request, code):
+    organization = organization_for_user(request.user, code)
+    today = timezone.localdate()
+    try:
+        month = parse_month(request.GET.get("month", ""), today)
+    except ValueError as error:
+        return render(request, "tracker/bad_period.html", {"error": str(error), "organization": organization}, status=400)
+    report = month_report(organization, month, today)
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            reports_workbook([report]),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="bao-cao-{organization.code}-{month:%Y-%m}.xlsx"'
+        return response
+    jobs = ReportJob.objects.filter(organization=organization, requested_by=request.user)[:5]
+    return render(request, "tracker/report.html", {**report, "jobs": jobs, "month_value": f"{month:%Y-%m}"})
+
+
+@login_required
+@require_POST
+def report_job_start(request, code):
+    organization = organization_for_user(request.user, code)
+    try:
+        month = parse_month(request.POST.get("month", ""), timezone.localdate())
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("tracker:report", code=organization.code)
+    job = ReportJob.objects.create(organization=organization, month=month, requested_by=request.user)
+    try:
+        generate_monthly_reports.delay(job.pk)
+    except Exception:  # broker down: say so, keep the job to retry
+        messages.warning(request, _("The report job could not be started now; try again in a few minutes."))
+    return redirect("tracker:report_job", pk=job.pk)
+
+
+@login_required
+def report_job(request, pk):
+    job = get_object_or_404(ReportJob, pk=pk, requested_by=request.user)
+    if request.GET.get("download") and job.status == ReportJob.Status.DONE and job.file:
+        return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
+    return render(request, "tracker/report_job.html", {"job": job})

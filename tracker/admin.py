@@ -1,0 +1,25 @@
+from django.contrib import admin
+
+from .models import ApiToken, ProgressSnapshot, ReportJob
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["user", "key", "created_at"]
+    readonly_fields = ["key", "created_at"]
+    search_fields = ["user__username"]
+    autocomplete_fields = ["user"]
+
+
+@admin.register(ProgressSnapshot)
+class ProgressSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["organization", "period_key", "computed_at", "stale"]
+    list_filter = ["period_key", "stale"]
+    search_fields = ["organization__name", "organization__code"]
+    readonly_fields = ["organization", "period_key", "data", "computed_at", "stale"]
+
+
+@admin.register(ReportJob)
+class ReportJobAdmin(admin.ModelAdmin):
+    list_display = ["organization", "month", "status", "done", "total", "created_at", "finished_at"]
+    list_filter = ["status"]

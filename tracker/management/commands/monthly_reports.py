@@ -1,0 +1,30 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from cells.models import Organization
+from tracker.reports import month_report, parse_month, reports_workbook
+
+
+class Command(BaseCommand):
+    help = "Write the month's reports of an organization and every active unit under it to one .xlsx file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--org", required=True, help="organization code, e.g. thanh-hoa")
+        parser.add_argument("--month", default="", help="YYYY-MM (default: the current month)")
+        parser.add_argument("--out", default=".", help="folder for the file")
+
+    def handle(self, *args, org, month, out, **options):
+        today = timezone.localdate()
+        organization = Organization.objects.filter(code=org).first()
+        if organization is None:
+            raise CommandError(f"No organization with code {org!r}.")
+        try:
+            first_day = parse_month(month, today)
+        except ValueError as error:
+            raise CommandError(str(error)) from None
+        units = organization.subtree().filter(is_active=True).order_by("path")
+        path = Path(out) / f"bao-cao-{organization.code}-{first_day:%Y-%m}.xlsx"
+        path.write_bytes(reports_workbook([month_report(unit, first_day, today) for unit in units]))
+        self.stdout.write(f"{path} ({units.count()} organizations)")
