@@ -115,3 +115,10 @@ def test_queries_do_not_grow_with_the_number_of_children(client, db, url, django
     assert counts[0] == counts[1]
     with django_assert_max_num_queries(12):
         client.get(url.format(code=root.code))
+
+
+def test_the_monthly_line_runs_against_the_plans_pace(district_secretary):
+    chart = district_secretary.get("/org/thanh-hoa/?period=2023").context["chart"]
+    assert chart["months"][0] == "2023-01" and chart["months"][-1] == "2023-12"
+    assert chart["cumulative"][-1] == 60
+    assert chart["pace"][5] == 37.5 and chart["pace"][-1] == 75.0

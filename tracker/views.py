@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -31,6 +33,16 @@ def _period_choices(today):
     return terms + years
 
 
+def _chart_months(period, today, by_month: dict) -> list[str]:
+    """Every month of the period up to today (or its end), so that empty months show as flat."""
+    last = min(period.end, max(today, period.start))
+    months, day = [], period.start.replace(day=1)
+    while day <= last:
+        months.append(f"{day:%Y-%m}")
+        day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return months or sorted(by_month)
+
+
 def _labelled(mapping: dict, choices) -> list[tuple[str, int]]:
     labels = dict(choices)
     return [(str(labels.get(key, key)), count) for key, count in sorted(mapping.items(), key=lambda item: -item[1])]
@@ -47,15 +59,16 @@ def dashboard(request, code):
     figures = figures_for(organization, period, today)
     term = current_term(today)
     data = figures.data
-    months = sorted(data["by_month"])
+    months = _chart_months(period, today, data["by_month"])
     cumulative, running = [], 0
     for month in months:
-        running += data["by_month"][month]
+        running += data["by_month"].get(month, 0)
         cumulative.append(running)
     chart = {
         "months": months,
         "cumulative": cumulative,
-        "pace": [round((data["target"] or 0) * (i + 1) / 12, 1) for i in range(12)] if period.year else [],
+        # The plan's pace: an even share of the yearly target at the end of each month.
+        "pace": [round((data["target"] or 0) * int(month[5:]) / 12, 1) for month in months] if period.year else [],
         "by_category": _labelled(data["by_category"], OccupationCategory.choices),
         "by_gender": _labelled(data["by_gender"], Gender.choices),
         "by_age_band": _labelled(data["by_age_band"], AdmissionCredit.AgeBand.choices),

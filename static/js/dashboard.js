@@ -16,7 +16,7 @@
   const monthly = document.getElementById("chart-monthly");
   if (monthly && typeof Chart !== "undefined") {
     const datasets = [{ label: admitted, data: data.cumulative, borderColor: "#c62828", tension: 0.2 }];
-    if (data.pace.length) datasets.push({ label: pace, data: data.pace.slice(0, Math.max(data.months.length, 1)), borderColor: "#9e9e9e", borderDash: [6, 4] });
+    if (data.pace.length) datasets.push({ label: pace, data: data.pace, borderColor: "#9e9e9e", borderDash: [6, 4] });
     new Chart(monthly, { type: "line", data: { labels: data.months, datasets: datasets }, options: { maintainAspectRatio: false } });
   }
   chart("chart-pipeline", "bar", data.pipeline);

@@ -1,0 +1,42 @@
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from cells.models import Organization
+
+
+@pytest.fixture
+def admin_client_demo(client, db):
+    client.login(username="admin", password="QuanTri@2026")
+    return client
+
+
+@pytest.mark.parametrize("model", list(admin.site._registry), ids=lambda m: m._meta.label)
+def test_every_admin_list_and_add_page_opens(admin_client_demo, model):
+    opts = model._meta
+    changelist = admin_client_demo.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    assert changelist.status_code == 200
+    if admin.site._registry[model].has_add_permission(changelist.wsgi_request):
+        assert admin_client_demo.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 200
+
+
+def test_the_admin_refuses_a_cell_under_a_cell_with_a_message_next_to_the_field(admin_client_demo):
+    cell = Organization.objects.get(code="tan-dong-ap-1")
+    response = admin_client_demo.post(
+        reverse("admin:cells_organization_add"),
+        {"code": "bad", "name": "Chi bộ sai", "kind": "cell", "sector": "other", "parent": cell.pk},
+    )
+    assert response.status_code == 200
+    assert "chi bộ không có tổ chức trực thuộc" in str(response.context["adminform"].form.errors["parent"])
+    assert not Organization.objects.filter(code="bad").exists()
+
+
+def test_the_admin_creates_an_organization_in_the_tree(admin_client_demo):
+    commune = Organization.objects.get(code="tan-dong")
+    response = admin_client_demo.post(
+        reverse("admin:cells_organization_add"),
+        {"code": "tan-dong-ap-moi", "name": "Chi bộ ấp Mới", "kind": "cell", "sector": "commune", "parent": commune.pk},
+    )
+    assert response.status_code == 302
+    created = Organization.objects.get(code="tan-dong-ap-moi")
+    assert Organization.objects.get_parent(created) == commune
