@@ -61,10 +61,15 @@ class Organization(MP_Node):
 
     def lineage_paths(self) -> list[str]:
         """Paths of this node and all its ancestors, root first."""
-        return [self.path[:end] for end in range(self.steplen, len(self.path) + 1, self.steplen)]
+        return lineage_paths(self.path)
 
     def subtree(self) -> models.QuerySet[Organization]:
         return Organization.objects.filter(path__startswith=self.path)
+
+
+def lineage_paths(path: str) -> list[str]:
+    """The materialized paths of a node and all its ancestors, root first."""
+    return [path[:end] for end in range(Organization.steplen, len(path) + 1, Organization.steplen)]
 
 
 CELL_KINDS = {Organization.Kind.GRASSROOTS_CELL, Organization.Kind.CELL}

@@ -1,7 +1,7 @@
 """Reads of the organization tree, and what a user may see of it."""
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import Http404
 
 from .models import Organization, OrganizationRole
@@ -16,25 +16,32 @@ def role_roots(user, roles: set[str] | None = None) -> list[Organization]:
     assignments = OrganizationRole.objects.filter(user=user).select_related("organization")
     if roles:
         assignments = assignments.filter(role__in=roles)
-    roots = sorted({a.organization for a in assignments}, key=lambda org: org.path)
-    # Keep only the topmost: a role on a district already covers its communes.
-    return [org for org in roots if not any(org.path != other.path and org.path.startswith(other.path) for other in roots)]
+    # A role on a district already covers its communes.
+    return topmost({a.organization for a in assignments})
 
 
-def visible_organizations(user) -> QuerySet[Organization]:
-    roots = role_roots(user)
-    if not roots:
-        return Organization.objects.none()
-    scope = Q()
+def topmost(organizations) -> list[Organization]:
+    """The organizations that are not under another one of the set, in tree order."""
+    ordered = sorted(organizations, key=lambda org: org.path)
+    return [org for org in ordered if not any(org.path != other.path and org.path.startswith(other.path) for other in ordered)]
+
+
+def subtrees_q(roots, field: str = "path") -> Q:
+    """A filter for everything under any of `roots` (themselves included); `field` is the path to match."""
+    scope = Q(pk__in=[])
     for root in roots:
-        scope |= Q(path__startswith=root.path)
-    return Organization.objects.filter(scope)
+        scope |= Q(**{f"{field}__startswith": root.path})
+    return scope
+
+
+def within(organization: Organization, roots) -> bool:
+    return any(organization.path.startswith(root.path) for root in roots)
 
 
 def organization_for_user(user, code: str) -> Organization:
     """The organization with this code if the user may see it; 404 otherwise (never 'exists but forbidden')."""
     organization = Organization.objects.filter(code=code).first()
-    if organization is None or not any(organization.path.startswith(root.path) for root in role_roots(user)):
+    if organization is None or not within(organization, role_roots(user)):
         raise Http404
     return organization
 

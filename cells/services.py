@@ -6,6 +6,7 @@ import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from candidates.models import Admission, Candidate, PIPELINE_STAGES
@@ -155,9 +156,7 @@ def organization_merge(
         candidate._history_user = acting_user
         candidate._change_reason = f"cell merged into {into.code}"
         candidate.save(update_fields=["home_cell", "updated_at"])
-    later = Admission.objects.filter(cell=source, admitted_on__gte=effective_on) | Admission.objects.filter(
-        cell=source, admitted_on__isnull=True
-    )
+    later = Admission.objects.filter(Q(admitted_on__gte=effective_on) | Q(admitted_on__isnull=True), cell=source)
     moved_ids = list(later.values_list("pk", flat=True))
     for admission in Admission.objects.filter(pk__in=moved_ids):
         admission.cell = into

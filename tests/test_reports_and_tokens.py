@@ -1,4 +1,3 @@
-import datetime
 import io
 
 import openpyxl
@@ -8,7 +7,7 @@ from django.core.management import call_command
 from tracker.models import ApiToken, ReportJob
 from tracker.tasks import generate_monthly_reports
 
-from .factories import UserFactory, admit
+from .factories import UserFactory
 
 
 @pytest.fixture

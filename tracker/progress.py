@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
-from candidates.models import PIPELINE_STAGES, AdmissionCredit, Candidate, Stage, StageEvent
-from cells.models import Organization, Target
+from candidates.models import PIPELINE_STAGES, AdmissionCredit, Candidate, StageEvent
+from cells.models import Organization, Target, lineage_paths
+from cells.selectors import subtrees_q, topmost
 
 from .periods import Period
 
@@ -120,10 +121,7 @@ def _children_by_parent(organizations: list[Organization]) -> dict[int, list[Org
 
 def _pipelines(organizations: list[Organization]) -> dict[int, dict[str, int]]:
     """People in the pipeline by stage, for each organization's current subtree."""
-    roots = [org for org in organizations if not any(org.path != o.path and org.path.startswith(o.path) for o in organizations)]
-    scope = Q()
-    for root in roots:
-        scope |= Q(home_cell__path__startswith=root.path)
+    scope = subtrees_q(topmost(organizations), field="home_cell__path")
     id_by_path = {org.path: org.pk for org in organizations}
     pipelines: dict[int, dict[str, int]] = {org.pk: {stage: 0 for stage in PIPELINE_STAGES} for org in organizations}
     rows = (
@@ -131,10 +129,9 @@ def _pipelines(organizations: list[Organization]) -> dict[int, dict[str, int]]:
         .values_list("home_cell__path", "stage")
         .annotate(n=Count("id"))
     )
-    step = Organization.steplen
     for cell_path, stage, n in rows:
-        for end in range(step, len(cell_path) + 1, step):
-            org_id = id_by_path.get(cell_path[:end])
+        for path in lineage_paths(cell_path):
+            org_id = id_by_path.get(path)
             if org_id is not None:
                 pipelines[org_id][stage] += n
     return pipelines
@@ -278,5 +275,5 @@ def organizations_with_ancestors(organization_ids: list[int]) -> list[Organizati
     """The organizations named and every ancestor of them, each once."""
     paths = set()
     for path in Organization.objects.filter(pk__in=organization_ids).values_list("path", flat=True):
-        paths.update(path[:end] for end in range(Organization.steplen, len(path) + 1, Organization.steplen))
+        paths.update(lineage_paths(path))
     return list(Organization.objects.filter(path__in=paths))

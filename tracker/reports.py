@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from candidates.models import Admission, OccupationCategory
+from candidates.services import add_months
 from cells.models import Organization
 
 from .periods import year_period
@@ -30,8 +31,7 @@ def parse_month(value: str, today: datetime.date) -> datetime.date:
 
 
 def month_end(month: datetime.date) -> datetime.date:
-    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return following - datetime.timedelta(days=1)
+    return add_months(month, 1) - datetime.timedelta(days=1)
 
 
 def month_report(organization: Organization, month: datetime.date, today: datetime.date) -> dict:

@@ -23,6 +23,7 @@ def figures_for(organization: Organization, period: Period, today: datetime.date
     """The stored snapshot; computed on the spot (and stored) only when none exists yet."""
     snapshot = ProgressSnapshot.objects.filter(organization=organization, period_key=period.key).first()
     if snapshot is None:
-        snapshots_write(period_key=period.key, figures_by_org=progress.compute_figures([organization], period, today))
-        snapshot = ProgressSnapshot.objects.get(organization=organization, period_key=period.key)
+        [snapshot] = snapshots_write(
+            period_key=period.key, figures_by_org=progress.compute_figures([organization], period, today)
+        )
     return Figures(data=snapshot.data, computed_at=snapshot.computed_at, stale=snapshot.stale)

@@ -48,7 +48,7 @@ def queue_recompute(organization_ids: list[int]) -> bool:
     return True
 
 
-def snapshots_write(*, period_key: str, figures_by_org: dict[int, dict]) -> int:
+def snapshots_write(*, period_key: str, figures_by_org: dict[int, dict]) -> list[ProgressSnapshot]:
     """Store freshly computed figures in one statement: a worker killed midway leaves the old ones."""
     now = timezone.now()
     rows = [
@@ -63,4 +63,4 @@ def snapshots_write(*, period_key: str, figures_by_org: dict[int, dict]) -> int:
             unique_fields=["organization", "period_key"],
             update_fields=["data", "computed_at", "stale"],
         )
-    return len(rows)
+    return rows

@@ -43,7 +43,7 @@ def recompute_organizations(organization_ids: list[int]) -> int:
     ids = [org.pk for org in organizations]
     written = 0
     for period in _periods_to_refresh(ids, today):
-        written += snapshots_write(period_key=period.key, figures_by_org=progress.compute_figures(organizations, period, today))
+        written += len(snapshots_write(period_key=period.key, figures_by_org=progress.compute_figures(organizations, period, today)))
     return written
 
 
@@ -54,7 +54,7 @@ def recompute_all() -> int:
     organizations = list(Organization.objects.all())
     written = 0
     for period in _periods_to_refresh(None, today):
-        written += snapshots_write(period_key=period.key, figures_by_org=progress.compute_figures(organizations, period, today))
+        written += len(snapshots_write(period_key=period.key, figures_by_org=progress.compute_figures(organizations, period, today)))
     logger.info("Recomputed %s snapshots", written)
     return written
 

@@ -1,22 +1,22 @@
-import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
+from candidates.services import add_months
 from cells.models import Organization, Term
-from cells.selectors import ancestors, organization_for_user, role_roots
+from cells.selectors import ancestors, organization_for_user, role_roots, within
 
 from .models import ApiToken, ReportJob
+from .periods import PeriodError, current_term, current_year, parse_period, term_period, year_period
 from .reports import month_report, parse_month, reports_workbook
-from .tasks import generate_monthly_reports
-from .periods import PeriodError, current_term, current_year, parse_period, year_period
 from .selectors import figures_for
+from .tasks import generate_monthly_reports
 
 
 @login_required
@@ -29,7 +29,7 @@ def home(request):
 
 def _period_choices(today):
     years = [year_period(year) for year in range(today.year, 2019, -1)]
-    terms = [parse_period(term.key) for term in Term.objects.order_by("-start_date")]
+    terms = [term_period(term) for term in Term.objects.order_by("-start_date")]
     return terms + years
 
 
@@ -39,7 +39,7 @@ def _chart_months(period, today, by_month: dict) -> list[str]:
     months, day = [], period.start.replace(day=1)
     while day <= last:
         months.append(f"{day:%Y-%m}")
-        day = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+        day = add_months(day, 1)
     return months or sorted(by_month)
 
 
@@ -51,6 +51,7 @@ def _labelled(mapping: dict, choices) -> list[tuple[str, int]]:
 @login_required
 def dashboard(request, code):
     organization = organization_for_user(request.user, code)
+    roots = role_roots(request.user)
     today = timezone.localdate()
     try:
         period = parse_period(request.GET["period"]) if request.GET.get("period") else current_year(today)
@@ -77,7 +78,7 @@ def dashboard(request, code):
     }
     context = {
         "organization": organization,
-        "breadcrumbs": [org for org in ancestors(organization) if _can_see(request.user, org)],
+        "breadcrumbs": [org for org in ancestors(organization) if within(org, roots)],
         "period": period,
         "period_ended": today > period.end,
         "figures": figures,
@@ -88,10 +89,6 @@ def dashboard(request, code):
         "category_labels": dict(OccupationCategory.choices),
     }
     return render(request, "tracker/dashboard.html", context)
-
-
-def _can_see(user, organization) -> bool:
-    return any(organization.path.startswith(root.path) for root in role_roots(user))
 
 
 def _api_user(request):
