@@ -140,12 +140,11 @@ EDUCATION = {T: EducationLevel.UNIVERSITY, S: EducationLevel.UPPER_SECONDARY, R:
 
 
 class DemoBuilder:
-    def __init__(self, *, today: datetime.date, stdout=None):
+    def __init__(self, *, today: datetime.date):
         self.today = today
         self.rng = random.Random(SEED)
         self.serial = 0
         self.decision_serial = 0
-        self.stdout = stdout
         self.cells_by_unit: dict[str, list[tuple[Organization, str]]] = {}
         self.members_by_cell: dict[int, list[PartyMember]] = {}
         self.classes: dict[tuple[int, int], AwarenessClass] = {}

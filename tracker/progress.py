@@ -104,12 +104,13 @@ def forecast(
 def _children_by_parent(organizations: list[Organization]) -> dict[int, list[Organization]]:
     if not organizations:
         return {}
-    scope = Q()
-    for org in organizations:
-        scope |= Q(path__startswith=org.path, depth=org.depth + 1)
     if len(organizations) > 200:
         # Past a few hundred OR clauses one scan of the tree is cheaper.
         scope = Q(depth__gt=min(org.depth for org in organizations))
+    else:
+        scope = Q()
+        for org in organizations:
+            scope |= Q(path__startswith=org.path, depth=org.depth + 1)
     by_path = {org.path: org.pk for org in organizations}
     children = defaultdict(list)
     for child in Organization.objects.filter(scope).order_by("path"):
@@ -201,15 +202,16 @@ def compute_figures(
             "completed_early": bool(done_on and done_on < period.end and today <= period.end),
         }
 
+    # Each organization's row once, whether it is shown as itself or as someone's unit.
+    summaries = {pk: summary(org) for pk, org in everyone.items()}
     figures = {}
     for org in organizations:
-        kids = [
-            kid for kid in children.get(org.pk, [])
+        child_rows = [
+            summaries[kid.pk] for kid in children.get(org.pk, [])
             # A closed unit with nothing in the period is noise in today's table.
             if kid.is_active or admitted[kid.pk] or targets.get(kid.pk) is not None
         ]
-        data = summary(org)
-        child_rows = [summary(kid) for kid in kids]
+        data = dict(summaries[org.pk])
         child_targets = [row["target"] for row in child_rows if row["target"] is not None]
         data.update(
             {
