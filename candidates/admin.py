@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import Admission, AwarenessClass, Candidate, ClassAttendance, PartyMember, StageEvent
+from .models import Admission, AwarenessClass, Candidate, ClassAttendance, DayOff, DossierDocument, PartyMember, RuleSet, StageEvent
 
 
 class StageEventInline(admin.TabularInline):
@@ -143,3 +143,23 @@ class AdmissionAdmin(SimpleHistoryAdmin):
             acting_user=request.user,
         )
         obj.pk = admission.pk
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "valid_from", "min_age_months", "vote_numerator", "vote_denominator"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(DayOff)
+class DayOffAdmin(admin.ModelAdmin):
+    list_display = ["date", "name"]
+    date_hierarchy = "date"
+
+
+@admin.register(DossierDocument)
+class DossierDocumentAdmin(SimpleHistoryAdmin):
+    list_display = ["candidate", "form_code", "received_on", "document_number", "introducer"]
+    list_filter = ["form_code"]
+    search_fields = ["candidate__full_name", "document_number"]
+    autocomplete_fields = ["candidate", "introducer"]

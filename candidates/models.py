@@ -161,6 +161,13 @@ class StageEvent(models.Model):
     occurred_on = models.DateField(_("date"))
     document_number = models.CharField(_("document number"), max_length=64, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    # The cell's vote, for the cell resolution (6-KNĐ).
+    votes_for = models.PositiveSmallIntegerField(_("votes in favour"), null=True, blank=True)
+    members_total = models.PositiveSmallIntegerField(_("full members of the cell"), null=True, blank=True)
+    approval_reference = models.CharField(
+        _("higher committee's approval"), max_length=120, blank=True,
+        help_text=_("Needed for a candidate over the age limit."),
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -329,3 +336,124 @@ class AdmissionCredit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.admission} → {self.organization}"
+
+
+# The dossier forms of the admission procedure (Hướng dẫn 06-HD/TW), and the step each is needed for.
+DOSSIER_FORMS = {
+    "1-KNĐ": (_("Application to join the Party"), Stage.APPLIED),
+    "2-KNĐ": (_("Personal history"), Stage.VERIFIED),
+    "3-KNĐ": (_("Introduction by a full member"), Stage.CELL_RESOLUTION),
+    "4-KNĐ": (_("Youth Union or trade union resolution"), Stage.CELL_RESOLUTION),
+    "5-KNĐ": (_("Summary of opinions"), Stage.CELL_RESOLUTION),
+    "6-KNĐ": (_("Cell resolution"), Stage.CELL_RESOLUTION),
+    "8-KNĐ": (_("Grassroots committee resolution"), Stage.COMMITTEE_RESOLUTION),
+    "9-KNĐ": (_("Admission decision"), Stage.DECIDED),
+    "10-KNĐ": (_("Self-assessment of the probationary member"), Stage.FULL_MEMBER),
+    "11-KNĐ": (_("Mentor's assessment"), Stage.FULL_MEMBER),
+    "12-KNĐ": (_("Summary of opinions on the probation"), Stage.FULL_MEMBER),
+    "13-KNĐ": (_("Cell resolution on full membership"), Stage.FULL_MEMBER),
+}
+# Introduced by their organization rather than only by a member ("where relevant").
+UNION_INTRODUCED = {"youth_union", "high_school_student", "university_student"}
+
+
+class RuleSet(models.Model):
+    """The admission rules in force from a date (Quy định 24-QĐ/TW, 232-QĐ/TW, 294-QĐ/TW, …).
+
+    A step is judged by the rule set in force on the step's date; admins add a new one when
+    the Party changes the rules, without a code change.
+    """
+
+    code = models.CharField(_("regulation"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    valid_from = models.DateField(_("in force from"), unique=True)
+    min_age_months = models.PositiveIntegerField(_("minimum age (months)"), default=18 * 12)
+    max_age_months = models.PositiveIntegerField(
+        _("maximum age without approval (months)"), default=60 * 12,
+        help_text=_("Older candidates need the approval of a higher committee."),
+    )
+    min_education = models.CharField(
+        _("minimum education"), max_length=24, choices=EducationLevel.choices, default=EducationLevel.LOWER_SECONDARY
+    )
+    introducer_min_months = models.PositiveIntegerField(_("introducer's months as a full member"), default=12)
+    vote_numerator = models.PositiveSmallIntegerField(_("votes needed: numerator"), default=2)
+    vote_denominator = models.PositiveSmallIntegerField(_("votes needed: denominator"), default=3)
+    decision_within_working_days = models.PositiveSmallIntegerField(
+        _("decision within (working days after the cell resolution)"), default=30
+    )
+    ceremony_within_working_days = models.PositiveSmallIntegerField(
+        _("ceremony within (working days after the decision)"), default=30
+    )
+    probation_months = models.PositiveSmallIntegerField(_("probation (months)"), default=12)
+    review_within_working_days = models.PositiveSmallIntegerField(
+        _("full-membership review within (working days after probation)"), default=30
+    )
+    required_forms = models.JSONField(_("required forms"), default=list, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("rule set")
+        verbose_name_plural = _("rule sets")
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.valid_from:%d/%m/%Y})"
+
+    @classmethod
+    def in_force_on(cls, day: datetime.date) -> RuleSet:
+        rules = cls.objects.filter(valid_from__lte=day).order_by("-valid_from").first()
+        if rules is None:  # before the oldest rule set: judge by the oldest one
+            rules = cls.objects.order_by("valid_from").first()
+        if rules is None:
+            raise cls.DoesNotExist("No admission rule set is defined.")
+        return rules
+
+
+class DayOff(models.Model):
+    """A non-working day the public-holiday calendar does not know (added by an admin)."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        verbose_name = _("day off")
+        verbose_name_plural = _("days off")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.name}"
+
+
+class DossierDocument(models.Model):
+    """One form of a candidate's dossier, received on a date."""
+
+    candidate = models.ForeignKey(
+        Candidate, verbose_name=_("candidate"), on_delete=models.CASCADE, related_name="documents"
+    )
+    form_code = models.CharField(
+        _("form"), max_length=8, choices=[(code, f"{code} {label}") for code, (label, _stage) in DOSSIER_FORMS.items()]
+    )
+    received_on = models.DateField(_("received on"))
+    document_number = models.CharField(_("document number"), max_length=64, blank=True)
+    introducer = models.ForeignKey(
+        PartyMember, verbose_name=_("introducing member"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="introductions",
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("dossier document")
+        verbose_name_plural = _("dossier documents")
+        ordering = ["candidate", "received_on"]
+        constraints = [models.UniqueConstraint(fields=["candidate", "form_code"], name="one_document_per_form")]
+
+    def __str__(self) -> str:
+        return f"{self.form_code} – {self.candidate}"

@@ -22,12 +22,14 @@ from .models import (
     Candidate,
     ClassAttendance,
     Stage,
+    DossierDocument,
+    PartyMember,
+    RuleSet,
     StageEvent,
     age_on,
 )
+from . import rules
 
-STAGE_ORDER = {stage: position for position, stage in enumerate(Stage.values)}
-PROBATION_MONTHS = 12
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
@@ -105,35 +107,82 @@ def candidate_advance(
     acting_user: AbstractBaseUser | None = None,
     document_number: str = "",
     note: str = "",
+    votes_for: int | None = None,
+    members_total: int | None = None,
+    approval_reference: str = "",
 ) -> StageEvent:
-    """Record that a candidate reached `stage` on `occurred_on`."""
+    """Record that a candidate reached `stage` on `occurred_on`, if the procedure allows it."""
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     if StageEvent.objects.filter(candidate=candidate, stage=stage).exists():
         raise ValidationError(
             _("The step “%(stage)s” is already recorded for %(name)s.")
             % {"stage": Stage(stage).label, "name": candidate.full_name}
         )
-    if occurred_on < candidate.stage_date and STAGE_ORDER[stage] > STAGE_ORDER[candidate.stage]:
+    if stage not in rules.next_stages(candidate.stage):
         raise ValidationError(
-            _("“%(stage)s” cannot be dated before the previous step (%(date)s).")
-            % {"stage": Stage(stage).label, "date": candidate.stage_date.strftime("%d/%m/%Y")}
+            _("“%(stage)s” cannot follow “%(current)s”.") % {"stage": Stage(stage).label, "current": candidate.get_stage_display()}
         )
+    if occurred_on < candidate.stage_date:
+        raise ValidationError(
+            {"occurred_on": _("“%(stage)s” cannot be dated before the previous step (%(date)s).")
+             % {"stage": Stage(stage).label, "date": candidate.stage_date.strftime("%d/%m/%Y")}}
+        )
+    if stage == Stage.CELL_RESOLUTION:
+        errors = rules.cell_resolution_errors(
+            candidate=candidate, on=occurred_on, votes_for=votes_for, members_total=members_total,
+            approval_reference=approval_reference,
+        )
+        if errors:
+            raise ValidationError(errors)
     event = StageEvent.objects.create(
         candidate=candidate,
         stage=stage,
         occurred_on=occurred_on,
         document_number=document_number,
         note=note,
+        votes_for=votes_for,
+        members_total=members_total,
+        approval_reference=approval_reference.strip(),
         recorded_by=acting_user,
     )
-    # A step recorded late (an earlier stage) never moves the candidate backwards.
-    if STAGE_ORDER[stage] >= STAGE_ORDER[candidate.stage]:
-        candidate.stage = stage
-        candidate.stage_date = occurred_on
-        candidate._history_user = acting_user
-        candidate.save(update_fields=["stage", "stage_date", "updated_at"])
-        snapshots_invalidate(organization_ids=lineage_ids(candidate.home_cell))
+    form_code = rules.STAGE_FORMS.get(stage)
+    if form_code and not DossierDocument.objects.filter(candidate=candidate, form_code=form_code).exists():
+        DossierDocument.objects.create(
+            candidate=candidate, form_code=form_code, received_on=occurred_on, document_number=document_number,
+            recorded_by=acting_user,
+        )
+    candidate.stage = stage
+    candidate.stage_date = occurred_on
+    candidate._history_user = acting_user
+    candidate.save(update_fields=["stage", "stage_date", "updated_at"])
+    snapshots_invalidate(organization_ids=lineage_ids(candidate.home_cell))
     return event
+
+
+@transaction.atomic
+def dossier_add(
+    *,
+    candidate: Candidate,
+    form_code: str,
+    received_on: datetime.date,
+    acting_user: AbstractBaseUser | None = None,
+    document_number: str = "",
+    introducer: PartyMember | None = None,
+    note: str = "",
+) -> DossierDocument:
+    """File one form of the candidate's dossier."""
+    if DossierDocument.objects.filter(candidate=candidate, form_code=form_code).exists():
+        raise ValidationError({"form_code": _("This form is already in the dossier.")})
+    if form_code == "3-KNĐ" and introducer is None:
+        raise ValidationError({"introducer": _("Choose the full member who introduces the candidate.")})
+    document = DossierDocument(
+        candidate=candidate, form_code=form_code, received_on=received_on, document_number=document_number.strip(),
+        introducer=introducer, note=note, recorded_by=acting_user,
+    )
+    document.full_clean()
+    document._history_user = acting_user
+    document.save()
+    return document
 
 
 def age_band(born: datetime.date, day: datetime.date) -> str:
@@ -214,11 +263,10 @@ def admission_record(
     except IntegrityError:
         # Another user recorded the same person a moment earlier.
         raise ValidationError(_("%(name)s has already been admitted.") % {"name": candidate.full_name}) from None
-    if not StageEvent.objects.filter(candidate=candidate, stage=Stage.DECIDED).exists():
-        candidate_advance(
-            candidate=candidate, stage=Stage.DECIDED, occurred_on=decision_date, acting_user=acting_user,
-            document_number=admission.decision_number,
-        )
+    candidate_advance(
+        candidate=candidate, stage=Stage.DECIDED, occurred_on=decision_date, acting_user=acting_user,
+        document_number=admission.decision_number,
+    )
     if admitted_on is not None:
         admission = admission_hold_ceremony(admission=admission, admitted_on=admitted_on, acting_user=acting_user)
     return admission
@@ -235,7 +283,7 @@ def admission_hold_ceremony(
     if admitted_on < admission.decision_date:
         raise ValidationError(_("The ceremony cannot be held before the admission decision."))
     admission.admitted_on = admitted_on
-    admission.probation_ends_on = add_months(admitted_on, PROBATION_MONTHS)
+    admission.probation_ends_on = add_months(admitted_on, RuleSet.in_force_on(admitted_on).probation_months)
     admission._history_user = acting_user
     admission.save(update_fields=["admitted_on", "probation_ends_on"])
     candidate_advance(
@@ -331,8 +379,8 @@ def class_record_result(
     attendance.full_clean()
     attendance._history_user = acting_user
     attendance.save(update_fields=["result", "certificate_number"])
-    already_trained = StageEvent.objects.filter(candidate_id=attendance.candidate_id, stage=Stage.TRAINED).exists()
-    if passed and not already_trained:
+    # Passing moves someone still at "sourced" on; a second class changes nothing.
+    if passed and attendance.candidate.stage == Stage.SOURCED:
         candidate_advance(
             candidate=attendance.candidate,
             stage=Stage.TRAINED,

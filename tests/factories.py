@@ -4,7 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from candidates import services as candidate_services
-from candidates.models import Candidate, EducationLevel, Gender, OccupationCategory
+from candidates.models import Candidate, EducationLevel, Gender, OccupationCategory, PartyMember, Stage
 from cells import services as cell_services
 from cells.models import Organization, OrganizationRole
 
@@ -59,9 +59,32 @@ def role(user, organization, role=OrganizationRole.Role.SECRETARY):
     return OrganizationRole.objects.create(user=user, organization=organization, role=role)
 
 
+def party_member(cell, full_member_on=datetime.date(2010, 1, 1)):
+    return PartyMember.objects.create(
+        full_name="Đảng viên giới thiệu", organization=cell, admitted_on=full_member_on.replace(year=full_member_on.year - 1),
+        full_member_on=full_member_on,
+    )
+
+
+def walk_to(candidate, stage, on):
+    """Take a candidate through every step up to `stage`, all on the day `on`, as the rules require."""
+    order = [Stage.TRAINED, Stage.APPLIED, Stage.VERIFIED, Stage.CELL_RESOLUTION, Stage.COMMITTEE_RESOLUTION]
+    for step in order[: order.index(stage) + 1]:
+        extra = {}
+        if step == Stage.CELL_RESOLUTION:
+            candidate_services.dossier_add(
+                candidate=candidate, form_code="3-KNĐ", received_on=on, introducer=party_member(candidate.home_cell)
+            )
+            extra = {"votes_for": 3, "members_total": 3}
+        candidate_services.candidate_advance(candidate=candidate, stage=step, occurred_on=on, **extra)
+    candidate.refresh_from_db()
+    return candidate
+
+
 def admit(cell, on, category=OccupationCategory.RESIDENT, **candidate_fields):
-    """Admit a new person in `cell` with the ceremony on `on`."""
+    """Admit a new person in `cell` with the decision and the ceremony on `on`."""
     candidate = CandidateFactory(home_cell=cell, occupation_category=category, sourced_on=on.replace(day=1), **candidate_fields)
+    walk_to(candidate, Stage.COMMITTEE_RESOLUTION, on)
     return candidate_services.admission_record(
         candidate=candidate,
         cell=cell,

@@ -1,12 +1,11 @@
 import datetime
 
 from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
-from candidates.services import candidate_advance
 from cells import services
 from tracker.periods import parse_period, year_period
 from tracker.progress import compute_figures, pace_status, percent
 
-from .factories import CandidateFactory, admit
+from .factories import CandidateFactory, admit, walk_to
 
 TODAY = datetime.date(2026, 11, 26)
 
@@ -95,7 +94,7 @@ def test_completing_the_plan_early_records_the_date(tree):
 def test_pipeline_counts_by_stage_roll_up_the_subtree(tree):
     CandidateFactory(home_cell=tree["cell_a"])
     applied = CandidateFactory(home_cell=tree["cell_b"])
-    candidate_advance(candidate=applied, stage=Stage.APPLIED, occurred_on=datetime.date(2023, 2, 1))
+    walk_to(applied, Stage.APPLIED, datetime.date(2023, 2, 1))
     data = figures(tree["district"])
     assert data["pipeline"]["sourced"] == 1
     assert data["pipeline"]["applied"] == 1

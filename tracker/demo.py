@@ -300,7 +300,18 @@ class DemoBuilder:
         span = max((end - start).days, len(chosen))
         for i, stage in enumerate(chosen):
             day = start + datetime.timedelta(days=span * (i + 1) // (len(chosen) + 1))
-            candidate_services.candidate_advance(candidate=candidate, stage=stage, occurred_on=day)
+            vote = {}
+            if stage == Stage.VERIFIED:
+                candidate_services.dossier_add(candidate=candidate, form_code="2-KNĐ", received_on=day)
+            if stage == Stage.CELL_RESOLUTION:
+                candidate_services.dossier_add(
+                    candidate=candidate, form_code="3-KNĐ", received_on=day,
+                    introducer=self.members_by_cell[candidate.home_cell_id][0],
+                )
+                candidate_services.dossier_add(candidate=candidate, form_code="5-KNĐ", received_on=day)
+                members = self.rng.randint(6, 25)
+                vote = {"members_total": members, "votes_for": members - self.rng.choice([0, 0, 1])}
+            candidate_services.candidate_advance(candidate=candidate, stage=stage, occurred_on=day, **vote)
 
     def admit(self, category: str, cell: Organization, ceremony: datetime.date) -> Admission:
         # The class ends in March (round 1) or August (round 2); the dossier takes weeks after it.
