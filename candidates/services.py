@@ -98,6 +98,31 @@ def candidate_create(
     return candidate
 
 
+EDITABLE_FIELDS = [
+    "full_name", "date_of_birth", "gender", "ethnicity", "religion", "education_level", "national_id",
+    "occupation_category", "home_cell", "source", "notes",
+]
+
+
+@transaction.atomic
+def candidate_update(*, candidate: Candidate, data: dict, acting_user: AbstractBaseUser | None = None) -> Candidate:
+    """Change a person's identity or cell; the history keeps the previous values."""
+    candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    old_cell = candidate.home_cell
+    if data["home_cell"] != old_cell:
+        require_active_cell(data["home_cell"])
+    for field in EDITABLE_FIELDS:
+        setattr(candidate, field, data[field])
+    candidate.full_clean()
+    candidate._history_user = acting_user
+    candidate.save()
+    if "mentors" in data:
+        candidate.mentors.set(data["mentors"])
+    if candidate.home_cell != old_cell:
+        snapshots_invalidate(organization_ids=lineage_ids(old_cell) + lineage_ids(candidate.home_cell))
+    return candidate
+
+
 @transaction.atomic
 def candidate_advance(
     *,
@@ -389,3 +414,42 @@ def class_record_result(
             document_number=certificate_number,
         )
     return attendance
+
+
+def step_record(
+    *,
+    candidate: Candidate,
+    stage: str,
+    occurred_on: datetime.date,
+    acting_user: AbstractBaseUser | None = None,
+    document_number: str = "",
+    note: str = "",
+    votes_for: int | None = None,
+    members_total: int | None = None,
+    approval_reference: str = "",
+) -> None:
+    """Record the next step from the candidate page: the admission steps go through their own services."""
+    if stage == Stage.DECIDED:
+        if not document_number.strip():
+            raise ValidationError({"document_number": _("Enter the number of the admission decision.")})
+        admission_record(
+            candidate=candidate, cell=candidate.home_cell, decision_number=document_number,
+            decision_date=occurred_on, acting_user=acting_user,
+        )
+    elif stage == Stage.PROBATIONARY:
+        admission = Admission.objects.filter(candidate=candidate).first()
+        if admission is None:
+            raise ValidationError(_("Record the admission decision first."))
+        admission_hold_ceremony(admission=admission, admitted_on=occurred_on, acting_user=acting_user)
+    elif stage in (Stage.FULL_MEMBER, Stage.NOT_CONFIRMED):
+        outcome = Admission.Outcome.FULL_MEMBER if stage == Stage.FULL_MEMBER else Admission.Outcome.NOT_CONFIRMED
+        admission_conclude(
+            admission=candidate.admission, outcome=outcome, outcome_on=occurred_on,
+            decision_number=document_number, acting_user=acting_user,
+        )
+    else:
+        candidate_advance(
+            candidate=candidate, stage=stage, occurred_on=occurred_on, acting_user=acting_user,
+            document_number=document_number, note=note, votes_for=votes_for, members_total=members_total,
+            approval_reference=approval_reference,
+        )

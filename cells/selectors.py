@@ -54,3 +54,20 @@ def ancestors(organization: Organization) -> list[Organization]:
 def lineage_ids(organization: Organization) -> list[int]:
     """Ids of the organization and all its ancestors."""
     return list(Organization.objects.filter(path__in=organization.lineage_paths()).values_list("pk", flat=True))
+
+
+def staff_roots(user) -> list[Organization]:
+    """Where the user may enter and change candidates, classes and admissions."""
+    return role_roots(user, roles={OrganizationRole.Role.STAFF})
+
+
+def record_roots(user) -> list[Organization]:
+    """Where the user may read people's records (viewers see dashboards only)."""
+    return role_roots(user, roles={OrganizationRole.Role.STAFF, OrganizationRole.Role.SECRETARY})
+
+
+def can_record_steps(user, cell: Organization) -> bool:
+    """Staff over the cell, or the secretary of that very cell (a cell records its own steps)."""
+    if within(cell, staff_roots(user)):
+        return True
+    return OrganizationRole.objects.filter(user=user, organization=cell, role=OrganizationRole.Role.SECRETARY).exists()

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "treebeard",
     "simple_history",
     "django_celery_beat",
+    "django_filters",
     "cells",
     "candidates",
     "tracker",

@@ -1,0 +1,89 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cells.models import CELL_KINDS, Organization
+from cells.selectors import subtrees_q
+
+from . import rules
+from .models import Candidate, DOSSIER_FORMS, PartyMember, Stage
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker (shown dd/mm/yyyy in a Vietnamese browser); typed dd/mm/yyyy also works."""
+
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def cells_within(roots):
+    return Organization.objects.filter(subtrees_q(roots), kind__in=CELL_KINDS, is_active=True).order_by("path")
+
+
+class CandidateForm(forms.ModelForm):
+    sourced_on = forms.DateField(label=_("put in the sourcing plan on"), widget=DateInput())
+
+    class Meta:
+        model = Candidate
+        fields = [
+            "full_name", "date_of_birth", "gender", "ethnicity", "religion", "education_level", "national_id",
+            "occupation_category", "home_cell", "source", "mentors", "notes",
+        ]
+        widgets = {"date_of_birth": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, roots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home_cell"].queryset = cells_within(roots)
+        self.fields["mentors"].queryset = PartyMember.objects.filter(subtrees_q(roots, field="organization__path"))
+        self.fields["mentors"].required = False
+        self.fields["national_id"].required = False
+        if self.instance.pk:
+            del self.fields["sourced_on"]
+
+    def clean_national_id(self):
+        value = (self.cleaned_data.get("national_id") or "").strip()
+        if value and (not value.isdigit() or len(value) != 12):
+            raise forms.ValidationError(_("A national ID number has exactly 12 digits."))
+        return value or None
+
+    def clean_full_name(self):
+        return " ".join(self.cleaned_data["full_name"].split())
+
+
+class StepForm(forms.Form):
+    stage = forms.ChoiceField(label=_("step"))
+    occurred_on = forms.DateField(label=_("date"), widget=DateInput())
+    document_number = forms.CharField(
+        label=_("document number"), max_length=64, required=False,
+        help_text=_("The decision number for an admission decision or a full-membership decision."),
+    )
+    votes_for = forms.IntegerField(label=_("votes in favour"), min_value=0, max_value=10000, required=False)
+    members_total = forms.IntegerField(label=_("full members of the cell"), min_value=1, max_value=10000, required=False)
+    approval_reference = forms.CharField(label=_("higher committee's approval"), max_length=120, required=False)
+    note = forms.CharField(label=_("note"), max_length=500, required=False)
+
+    def __init__(self, *args, candidate: Candidate, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stage"].choices = [(stage, Stage(stage).label) for stage in rules.next_stages(candidate.stage)]
+
+
+class DocumentForm(forms.Form):
+    form_code = forms.ChoiceField(label=_("form"))
+    received_on = forms.DateField(label=_("received on"), widget=DateInput())
+    document_number = forms.CharField(label=_("document number"), max_length=64, required=False)
+    introducer = forms.ModelChoiceField(
+        label=_("introducing member"), queryset=PartyMember.objects.none(), required=False,
+        help_text=_("Only for 3-KNĐ: a full member of at least 12 months' standing."),
+    )
+    note = forms.CharField(label=_("note"), max_length=500, required=False)
+
+    def __init__(self, *args, candidate: Candidate, **kwargs):
+        super().__init__(*args, **kwargs)
+        filed = set(candidate.documents.values_list("form_code", flat=True))
+        self.fields["form_code"].choices = [
+            (code, f"{code} {label}") for code, (label, _stage) in DOSSIER_FORMS.items() if code not in filed
+        ]
+        # Members of the candidate's own committee (the cell's parent subtree).
+        committee = Organization.objects.get_parent(candidate.home_cell) or candidate.home_cell
+        self.fields["introducer"].queryset = PartyMember.objects.filter(organization__path__startswith=committee.path)

@@ -1,0 +1,205 @@
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from cells.selectors import can_record_steps, record_roots, staff_roots, subtrees_q, within
+
+from . import rules, services
+from .filters import CandidateFilter
+from .forms import CandidateForm, DocumentForm, StepForm
+from .models import Admission, Candidate, Stage
+
+PAGE_SIZE = 50
+
+
+def _candidates_for(user):
+    return Candidate.objects.filter(subtrees_q(record_roots(user), field="home_cell__path"))
+
+
+def _get_candidate_for_user(request, pk) -> Candidate:
+    """The candidate if the user may read their record; 404 otherwise (never 'exists but forbidden')."""
+    candidate = get_object_or_404(Candidate.objects.select_related("home_cell"), pk=pk)
+    if not within(candidate.home_cell, record_roots(request.user)):
+        raise Http404
+    return candidate
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+def candidate_list(request):
+    if not record_roots(request.user):
+        raise Http404
+    today = timezone.localdate()
+    queryset = _candidates_for(request.user).select_related("home_cell").order_by("full_name", "pk")
+    filterset = CandidateFilter(request.GET, queryset=queryset)
+    candidates = filterset.qs.distinct()
+    if request.GET.get("overdue"):
+        overdue_ids = [d.candidate.pk for d in rules.deadlines(candidates, today, soon_days=0) if d.overdue]
+        candidates = candidates.filter(pk__in=overdue_ids)
+    if request.GET.get("export") == "xlsx":
+        return _export(candidates)
+    page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "candidates/candidate_list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode(), "can_add": bool(staff_roots(request.user))},
+    )
+
+
+def _export(candidates) -> HttpResponse:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "quan-chung"
+    sheet.append([_("Full name"), _("Date of birth"), _("Gender"), _("National ID"), _("Occupation"), _("Cell"),
+                  _("Stage"), _("Since")])
+    for c in candidates.select_related("home_cell"):
+        sheet.append([c.full_name, c.date_of_birth.strftime("%d/%m/%Y"), c.get_gender_display(), c.national_id or "",
+                      c.get_occupation_category_display(), c.home_cell.name, c.get_stage_display(),
+                      c.stage_date.strftime("%d/%m/%Y")])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="quan-chung-uu-tu.xlsx"'
+    return response
+
+
+@login_required
+def candidate_create(request):
+    roots = staff_roots(request.user)
+    if not roots:
+        raise Http404
+    form = CandidateForm(request.POST or None, roots=roots)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            candidate = services.candidate_create(
+                full_name=data["full_name"], date_of_birth=data["date_of_birth"], gender=data["gender"],
+                ethnicity=data["ethnicity"], religion=data["religion"], education_level=data["education_level"],
+                national_id=data["national_id"], occupation_category=data["occupation_category"],
+                home_cell=data["home_cell"], source=data["source"], notes=data["notes"], mentors=data["mentors"],
+                sourced_on=data["sourced_on"], acting_user=request.user,
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s is in the sourcing plan.") % {"name": candidate.full_name})
+            return redirect("candidates:detail", pk=candidate.pk)
+    return render(request, "candidates/candidate_form.html", {"form": form})
+
+
+@login_required
+def candidate_edit(request, pk):
+    candidate = _get_candidate_for_user(request, pk)
+    roots = staff_roots(request.user)
+    if not within(candidate.home_cell, roots):
+        raise Http404
+    form = CandidateForm(request.POST or None, instance=candidate, roots=roots)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.candidate_update(candidate=candidate, data=form.cleaned_data, acting_user=request.user)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("candidates:detail", pk=candidate.pk)
+    return render(request, "candidates/candidate_form.html", {"form": form, "candidate": candidate})
+
+
+def _detail_context(request, candidate, step_form=None, document_form=None):
+    today = timezone.localdate()
+    events = list(candidate.stage_events.select_related("recorded_by").order_by("occurred_on", "id"))
+    admission = Admission.objects.filter(candidate=candidate).first()
+    deadline = rules.deadline_for(candidate, {e.stage: e.occurred_on for e in events}, admission, today)
+    editable = can_record_steps(request.user, candidate.home_cell)
+    return {
+        "candidate": candidate,
+        "events": events,
+        "admission": admission,
+        "checklist": rules.checklist(candidate),
+        "deadline": deadline,
+        "mentors": candidate.mentors.all(),
+        "history": candidate.history.select_related("history_user").order_by("-history_date")[:50],
+        "can_record": editable and bool(rules.next_stages(candidate.stage)),
+        "can_edit": within(candidate.home_cell, staff_roots(request.user)),
+        "step_form": step_form or StepForm(candidate=candidate, initial={"occurred_on": today}),
+        "document_form": document_form or DocumentForm(candidate=candidate, initial={"received_on": today}),
+        "documents_open": editable,
+    }
+
+
+@login_required
+def candidate_detail(request, pk):
+    candidate = _get_candidate_for_user(request, pk)
+    return render(request, "candidates/candidate_detail.html", _detail_context(request, candidate))
+
+
+@login_required
+@require_POST
+def candidate_step(request, pk):
+    candidate = _get_candidate_for_user(request, pk)
+    if not can_record_steps(request.user, candidate.home_cell):
+        raise Http404
+    form = StepForm(request.POST, candidate=candidate)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.step_record(candidate=candidate, acting_user=request.user, **data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Recorded: %(stage)s.") % {"stage": Stage(data["stage"]).label})
+            return redirect("candidates:detail", pk=candidate.pk)
+    context = _detail_context(request, Candidate.objects.get(pk=candidate.pk), step_form=form)
+    return render(request, "candidates/candidate_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def candidate_document(request, pk):
+    candidate = _get_candidate_for_user(request, pk)
+    if not can_record_steps(request.user, candidate.home_cell):
+        raise Http404
+    form = DocumentForm(request.POST, candidate=candidate)
+    if form.is_valid():
+        try:
+            services.dossier_add(candidate=candidate, acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Filed: %(form)s.") % {"form": form.cleaned_data["form_code"]})
+            return redirect("candidates:detail", pk=candidate.pk)
+    return render(request, "candidates/candidate_detail.html", _detail_context(request, candidate, document_form=form), status=400)
+
+
+@login_required
+def candidate_dossier(request, pk):
+    candidate = _get_candidate_for_user(request, pk)
+    return render(request, "candidates/candidate_dossier.html", _detail_context(request, candidate))
+
+
+@login_required
+def deadline_list(request):
+    roots = record_roots(request.user)
+    if not roots:
+        raise Http404
+    today = timezone.localdate()
+    found = rules.deadlines(_candidates_for(request.user), today)
+    return render(request, "candidates/deadline_list.html", {"deadlines": found, "today": today})
