@@ -9,12 +9,11 @@ from .models import Candidate, DOSSIER_FORMS, PartyMember, Stage
 
 
 class DateInput(forms.DateInput):
-    """The browser's date picker (shown dd/mm/yyyy in a Vietnamese browser); typed dd/mm/yyyy also works."""
-
-    input_type = "date"
+    """dd/mm/yyyy in every browser (a native date picker would follow the browser's locale)."""
 
     def __init__(self, **kwargs):
-        super().__init__(format="%Y-%m-%d", **kwargs)
+        attrs = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off", **kwargs.pop("attrs", {})}
+        super().__init__(format="%d/%m/%Y", attrs=attrs, **kwargs)
 
 
 def cells_within(roots):

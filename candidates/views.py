@@ -136,13 +136,22 @@ def _detail_context(request, candidate, step_form=None, document_form=None):
         "checklist": rules.checklist(candidate),
         "deadline": deadline,
         "mentors": candidate.mentors.all(),
-        "history": candidate.history.select_related("history_user").order_by("-history_date")[:50],
+        "history": _history_with_changes(candidate),
         "can_record": editable and bool(rules.next_stages(candidate.stage)),
         "can_edit": within(candidate.home_cell, staff_roots(request.user)),
         "step_form": step_form or StepForm(candidate=candidate, initial={"occurred_on": today}),
         "document_form": document_form or DocumentForm(candidate=candidate, initial={"received_on": today}),
         "documents_open": editable,
     }
+
+
+def _history_with_changes(candidate, limit=50):
+    """The latest changes, newest first, each with the names of the fields it changed."""
+    records = list(candidate.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    for newer, older in zip(records, records[1:] + [None]):
+        changes = newer.diff_against(older).changes if older is not None else []
+        newer.changed_fields = [str(Candidate._meta.get_field(change.field).verbose_name) for change in changes]
+    return records[:limit]
 
 
 @login_required

@@ -23,9 +23,9 @@ def commune_secretary(client, db):
 
 
 NEW_PERSON = {
-    "full_name": "  Võ   Thị Mỹ  Duyên ", "date_of_birth": "2000-03-15", "gender": "female", "ethnicity": "Kinh",
+    "full_name": "  Võ   Thị Mỹ  Duyên ", "date_of_birth": "15/03/2000", "gender": "female", "ethnicity": "Kinh",
     "religion": "Không", "education_level": "university", "national_id": "080300012345",
-    "occupation_category": "teacher", "source": "school", "notes": "", "sourced_on": "2026-01-05",
+    "occupation_category": "teacher", "source": "school", "notes": "", "sourced_on": "05/01/2026",
 }
 
 
@@ -151,3 +151,22 @@ def test_a_viewer_without_record_rights_sees_no_people(client, db):
     role(viewer, Organization.objects.get(code="thanh-hoa"), role="viewer")
     client.force_login(viewer)
     assert client.get("/candidates/").status_code == 404
+
+
+def test_an_edit_is_kept_in_the_history_with_who_and_what(staff):
+    staff.post("/candidates/new/", {**NEW_PERSON, "home_cell": cell().pk})
+    candidate = Candidate.objects.get(national_id="080300012345")
+    response = staff.post(
+        f"/candidates/{candidate.pk}/edit/", {**NEW_PERSON, "home_cell": cell().pk, "religion": "Phật giáo"}
+    )
+    assert response.status_code == 302
+    latest = staff.get(f"/candidates/{candidate.pk}/").context["history"][0]
+    assert latest.history_user.username == "bantochuc"
+    assert latest.changed_fields == ["tôn giáo"]
+    assert latest.prev_record.religion == "Không"
+
+
+def test_dates_are_shown_and_typed_as_dd_mm_yyyy(staff):
+    candidate = CandidateFactory(home_cell=cell())
+    page = staff.get(f"/candidates/{candidate.pk}/edit/").content.decode()
+    assert 'value="17/05/1995"' in page
