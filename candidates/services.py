@@ -453,3 +453,88 @@ def step_record(
             document_number=document_number, note=note, votes_for=votes_for, members_total=members_total,
             approval_reference=approval_reference,
         )
+
+
+@transaction.atomic
+def class_record_results(
+    *, awareness_class: AwarenessClass, results: list[tuple[int, str, str]], acting_user: AbstractBaseUser | None = None
+) -> int:
+    """Record the whole results table at once: every row is valid, or nothing is saved.
+
+    `results` holds (attendance id, result, certificate number); errors come back keyed by attendance id.
+    """
+    attendances = {a.pk: a for a in awareness_class.attendances.all()}
+    errors: dict[str, list] = {}
+    saved = 0
+    for attendance_id, result, certificate_number in results:
+        attendance = attendances.get(attendance_id)
+        if attendance is None:
+            continue
+        if attendance.result == result and attendance.certificate_number == certificate_number.strip():
+            continue
+        try:
+            with transaction.atomic():
+                class_record_result(
+                    attendance=attendance, result=result, certificate_number=certificate_number, acting_user=acting_user
+                )
+            saved += 1
+        except ValidationError as error:
+            errors[str(attendance_id)] = error.messages
+    if errors:
+        transaction.set_rollback(True)
+        raise ValidationError(errors)
+    return saved
+
+
+@transaction.atomic
+def candidate_create_and_enroll(
+    *, awareness_class: AwarenessClass, data: dict, acting_user: AbstractBaseUser | None = None
+) -> ClassAttendance:
+    """A new person straight into a class (the inline "add someone new" of the class page)."""
+    candidate = candidate_create(
+        **{field: data[field] for field in EDITABLE_FIELDS}, mentors=data.get("mentors") or (),
+        sourced_on=data["sourced_on"], acting_user=acting_user,
+    )
+    return class_enroll(awareness_class=awareness_class, candidate=candidate, acting_user=acting_user)
+
+
+def _parse_roster_line(line: str) -> tuple[str, datetime.date]:
+    parts = [part.strip() for part in line.replace("\t", ";").split(";") if part.strip()]
+    if len(parts) < 2:
+        raise ValueError(_("write the full name and the date of birth, separated by “;”"))
+    try:
+        born = datetime.datetime.strptime(parts[1], "%d/%m/%Y").date()
+    except ValueError:
+        raise ValueError(_("“%(value)s” is not a date dd/mm/yyyy") % {"value": parts[1]}) from None
+    return " ".join(parts[0].split()), born
+
+
+@transaction.atomic
+def class_enroll_roster(
+    *, awareness_class: AwarenessClass, roster: str, scope: QuerySet[Candidate], acting_user: AbstractBaseUser | None = None
+) -> int:
+    """Enrol a pasted list of people already in the records; any bad line and nothing is saved."""
+    errors, chosen = [], []
+    enrolled = set(awareness_class.attendances.values_list("candidate_id", flat=True))
+    for number, line in enumerate(roster.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            name, born = _parse_roster_line(line)
+        except ValueError as error:
+            errors.append(_("Line %(n)d: %(error)s.") % {"n": number, "error": error})
+            continue
+        matches = list(scope.filter(full_name__iexact=name, date_of_birth=born)[:2])
+        if not matches:
+            errors.append(_("Line %(n)d: nobody named %(name)s born on %(born)s in your records; add them first.")
+                          % {"n": number, "name": name, "born": born.strftime("%d/%m/%Y")})
+        elif len(matches) > 1:
+            errors.append(_("Line %(n)d: several people are named %(name)s and born on %(born)s; add them one by one.")
+                          % {"n": number, "name": name, "born": born.strftime("%d/%m/%Y")})
+        elif matches[0].pk not in enrolled and matches[0] not in chosen:
+            chosen.append(matches[0])
+    if errors:
+        raise ValidationError(errors)
+    for candidate in chosen:
+        class_enroll(awareness_class=awareness_class, candidate=candidate, acting_user=acting_user)
+    return len(chosen)

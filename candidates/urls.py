@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_classes
 
 app_name = "candidates"
 
@@ -13,4 +13,11 @@ urlpatterns = [
     path("<int:pk>/step/", views.candidate_step, name="step"),
     path("<int:pk>/documents/", views.candidate_document, name="document"),
     path("<int:pk>/dossier/", views.candidate_dossier, name="dossier"),
+    path("classes/", views_classes.class_list, name="class_list"),
+    path("classes/new/", views_classes.class_create, name="class_create"),
+    path("classes/<int:pk>/", views_classes.class_detail, name="class_detail"),
+    path("classes/<int:pk>/enroll/", views_classes.class_enroll, name="class_enroll"),
+    path("classes/<int:pk>/add-person/", views_classes.class_add_person, name="class_add_person"),
+    path("classes/<int:pk>/roster/", views_classes.class_roster, name="class_roster"),
+    path("classes/<int:pk>/results/", views_classes.class_results, name="class_results"),
 ]

@@ -91,10 +91,7 @@ def candidate_create(request):
         data = form.cleaned_data
         try:
             candidate = services.candidate_create(
-                full_name=data["full_name"], date_of_birth=data["date_of_birth"], gender=data["gender"],
-                ethnicity=data["ethnicity"], religion=data["religion"], education_level=data["education_level"],
-                national_id=data["national_id"], occupation_category=data["occupation_category"],
-                home_cell=data["home_cell"], source=data["source"], notes=data["notes"], mentors=data["mentors"],
+                **{field: data[field] for field in services.EDITABLE_FIELDS}, mentors=data["mentors"],
                 sourced_on=data["sourced_on"], acting_user=request.user,
             )
         except ValidationError as error:

@@ -1,0 +1,207 @@
+"""Awareness classes: create a class, add attendees quickly, record the results table."""
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cells.models import Organization
+from cells.selectors import record_roots, staff_roots, subtrees_q, within
+
+from . import services
+from .forms import CandidateForm, DateInput
+from .models import AwarenessClass, Candidate, ClassAttendance
+
+
+class ClassForm(forms.ModelForm):
+    class Meta:
+        model = AwarenessClass
+        fields = ["name", "organizer", "start_date", "end_date", "place"]
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+
+    def __init__(self, *args, roots, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["organizer"].queryset = Organization.objects.filter(subtrees_q(roots), is_active=True).exclude(
+            kind__in=["cell", "grassroots_cell"]
+        ).order_by("path")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("start_date") and cleaned.get("end_date") and cleaned["end_date"] < cleaned["start_date"]:
+            self.add_error("end_date", gettext_lazy("The class must end on or after its first day."))
+        return cleaned
+
+
+class RosterForm(forms.Form):
+    roster = forms.CharField(
+        label=gettext_lazy("paste a roster"),
+        widget=forms.Textarea(attrs={"rows": 5, "placeholder": "Nguyễn Văn An; 15/03/2000"}),
+        help_text=gettext_lazy("One person a line: full name; date of birth (dd/mm/yyyy). People already in the records are found by name and date of birth."),
+    )
+
+
+def _get_class_for_user(request, pk, *, to_change=False) -> AwarenessClass:
+    awareness_class = get_object_or_404(AwarenessClass.objects.select_related("organizer"), pk=pk)
+    roots = staff_roots(request.user) if to_change else record_roots(request.user)
+    if not within(awareness_class.organizer, roots):
+        raise Http404
+    return awareness_class
+
+
+@login_required
+def class_list(request):
+    roots = record_roots(request.user)
+    if not roots:
+        raise Http404
+    classes = (
+        AwarenessClass.objects.filter(subtrees_q(roots, field="organizer__path"))
+        .select_related("organizer")
+        .annotate(attendee_count=Count("attendances"), passed_count=Count("attendances", filter=Q(attendances__result__in=ClassAttendance.PASSING_RESULTS)))
+        .order_by("-start_date")
+    )
+    return render(request, "candidates/class_list.html", {"classes": classes, "can_add": bool(staff_roots(request.user))})
+
+
+@login_required
+def class_create(request):
+    roots = staff_roots(request.user)
+    if not roots:
+        raise Http404
+    form = ClassForm(request.POST or None, roots=roots)
+    if request.method == "POST" and form.is_valid():
+        try:
+            awareness_class = services.class_create(acting_user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            return redirect("candidates:class_detail", pk=awareness_class.pk)
+    return render(request, "candidates/class_form.html", {"form": form})
+
+
+def _class_context(request, awareness_class, **forms_):
+    roots = staff_roots(request.user)
+    query = request.GET.get("q", "").strip()
+    found = []
+    if query and within(awareness_class.organizer, roots):
+        enrolled = awareness_class.attendances.values("candidate_id")
+        found = (
+            Candidate.objects.filter(subtrees_q(roots, field="home_cell__path"))
+            .filter(Q(full_name__icontains=query) | Q(national_id=query))
+            .exclude(pk__in=enrolled)
+            .select_related("home_cell")[:20]
+        )
+    posted = forms_.get("posted", {})
+    row_errors = forms_.get("row_errors", {})
+    rows = [
+        {
+            "attendance": attendance,
+            "result": posted.get(attendance.pk, (attendance.result, None))[0],
+            "certificate": posted.get(attendance.pk, (None, attendance.certificate_number))[1],
+            "errors": row_errors.get(attendance.pk, []),
+        }
+        for attendance in awareness_class.attendances.select_related("candidate__home_cell").order_by("candidate__full_name")
+    ]
+    return {
+        "awareness_class": awareness_class,
+        "rows": rows,
+        "results": ClassAttendance.Result.choices,
+        "can_change": within(awareness_class.organizer, roots),
+        "query": query,
+        "found": found,
+        "new_person_form": forms_.get("new_person_form") or CandidateForm(roots=roots, prefix="new", initial={"sourced_on": timezone.localdate()}),
+        "roster_form": forms_.get("roster_form") or RosterForm(),
+    }
+
+
+@login_required
+def class_detail(request, pk):
+    awareness_class = _get_class_for_user(request, pk)
+    return render(request, "candidates/class_detail.html", _class_context(request, awareness_class))
+
+
+@login_required
+@require_POST
+def class_enroll(request, pk):
+    awareness_class = _get_class_for_user(request, pk, to_change=True)
+    candidate = Candidate.objects.filter(
+        subtrees_q(staff_roots(request.user), field="home_cell__path"), pk=request.POST.get("candidate")
+    ).first()
+    if candidate is None:
+        raise Http404
+    try:
+        services.class_enroll(awareness_class=awareness_class, candidate=candidate, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(name)s added to the class.") % {"name": candidate.full_name})
+    return redirect("candidates:class_detail", pk=awareness_class.pk)
+
+
+@login_required
+@require_POST
+def class_add_person(request, pk):
+    """Add someone new to the records and to the class in one go."""
+    awareness_class = _get_class_for_user(request, pk, to_change=True)
+    form = CandidateForm(request.POST, roots=staff_roots(request.user), prefix="new")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.candidate_create_and_enroll(awareness_class=awareness_class, data=data, acting_user=request.user)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("%(name)s added to the class.") % {"name": data["full_name"]})
+            return redirect("candidates:class_detail", pk=awareness_class.pk)
+    return render(request, "candidates/class_detail.html", _class_context(request, awareness_class, new_person_form=form), status=400)
+
+
+@login_required
+@require_POST
+def class_roster(request, pk):
+    awareness_class = _get_class_for_user(request, pk, to_change=True)
+    form = RosterForm(request.POST)
+    if form.is_valid():
+        try:
+            count = services.class_enroll_roster(
+                awareness_class=awareness_class, roster=form.cleaned_data["roster"],
+                scope=Candidate.objects.filter(subtrees_q(staff_roots(request.user), field="home_cell__path")),
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            form.add_error("roster", error)
+        else:
+            messages.success(request, _("%(count)d people added to the class.") % {"count": count})
+            return redirect("candidates:class_detail", pk=awareness_class.pk)
+    return render(request, "candidates/class_detail.html", _class_context(request, awareness_class, roster_form=form), status=400)
+
+
+@login_required
+@require_POST
+def class_results(request, pk):
+    awareness_class = _get_class_for_user(request, pk, to_change=True)
+    results = []
+    for attendance in awareness_class.attendances.all():
+        result = request.POST.get(f"result-{attendance.pk}")
+        if result is None:
+            continue
+        if result not in ClassAttendance.Result.values:
+            result = ""
+        results.append((attendance.pk, result, request.POST.get(f"certificate-{attendance.pk}", "")))
+    try:
+        saved = services.class_record_results(awareness_class=awareness_class, results=results, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, _("Nothing was saved: correct the rows marked in red."))
+        context = _class_context(
+            request, awareness_class,
+            row_errors={int(k): v for k, v in error.message_dict.items()},
+            posted={pk: (result, certificate) for pk, result, certificate in results},
+        )
+        return render(request, "candidates/class_detail.html", context, status=400)
+    messages.success(request, _("%(count)d results saved.") % {"count": saved})
+    return redirect("candidates:class_detail", pk=awareness_class.pk)
