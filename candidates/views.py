@@ -137,7 +137,7 @@ def _detail_context(request, candidate, step_form=None, document_form=None):
         "can_record": editable and bool(rules.next_stages(candidate.stage)),
         "can_edit": within(candidate.home_cell, staff_roots(request.user)),
         "step_form": step_form or StepForm(candidate=candidate, initial={"occurred_on": today}),
-        "document_form": document_form or DocumentForm(candidate=candidate, initial={"received_on": today}),
+        "document_form": document_form or DocumentForm(candidate=candidate, initial={"received_on": today}, prefix="doc"),
         "documents_open": editable,
     }
 
@@ -183,7 +183,7 @@ def candidate_document(request, pk):
     candidate = _get_candidate_for_user(request, pk)
     if not can_record_steps(request.user, candidate.home_cell):
         raise Http404
-    form = DocumentForm(request.POST, candidate=candidate)
+    form = DocumentForm(request.POST, candidate=candidate, prefix="doc")
     if form.is_valid():
         try:
             services.dossier_add(candidate=candidate, acting_user=request.user, **form.cleaned_data)

@@ -95,7 +95,7 @@ def test_staff_walks_a_candidate_to_admission_and_the_count_rises(staff, django_
     url = f"/candidates/{candidate.pk}/"
     for stage, day in [(Stage.TRAINED, "2026-03-10"), (Stage.APPLIED, "2026-03-20"), (Stage.VERIFIED, "2026-04-10")]:
         assert staff.post(url + "step/", {"stage": stage, "occurred_on": day}).status_code == 302
-    assert staff.post(url + "documents/", {"form_code": "3-KNĐ", "received_on": "2026-04-15", "introducer": introducer.pk}).status_code == 302
+    assert staff.post(url + "documents/", {"doc-form_code": "3-KNĐ", "doc-received_on": "15/04/2026", "doc-introducer": introducer.pk}).status_code == 302
     steps = [
         {"stage": Stage.CELL_RESOLUTION, "occurred_on": "2026-04-20", "votes_for": "7", "members_total": "9"},
         {"stage": Stage.COMMITTEE_RESOLUTION, "occurred_on": "2026-05-04"},
