@@ -457,3 +457,45 @@ class DossierDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form_code} – {self.candidate}"
+
+
+class ImportJob(models.Model):
+    """An uploaded .xlsx file: validated into a preview, then saved whole, by a Celery job for large files."""
+
+    class Kind(models.TextChoices):
+        CANDIDATES = "candidates", _("Candidates")
+        ROSTER = "roster", _("Class roster")
+
+    class Status(models.TextChoices):
+        VALIDATING = "validating", _("Checking")
+        INVALID = "invalid", _("Has errors")
+        VALID = "valid", _("Ready to save")
+        SAVING = "saving", _("Saving")
+        SAVED = "saved", _("Saved")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALIDATING)
+    file = models.FileField(_("file"), upload_to="imports/")
+    file_name = models.CharField(_("file name"), max_length=200)
+    awareness_class = models.ForeignKey(AwarenessClass, null=True, blank=True, on_delete=models.CASCADE)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    rows = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    saved_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    @property
+    def percent_done(self) -> int:
+        return round(self.done * 100 / self.total) if self.total else 0
+
+    @property
+    def error_rows(self) -> int:
+        return sum(1 for row in self.rows if row["errors"])

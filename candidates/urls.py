@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_classes
+from . import views, views_classes, views_imports
 
 app_name = "candidates"
 
@@ -20,4 +20,9 @@ urlpatterns = [
     path("classes/<int:pk>/add-person/", views_classes.class_add_person, name="class_add_person"),
     path("classes/<int:pk>/roster/", views_classes.class_roster, name="class_roster"),
     path("classes/<int:pk>/results/", views_classes.class_results, name="class_results"),
+    path("classes/<int:pk>/import/", views_imports.import_roster, name="import_roster"),
+    path("import/", views_imports.import_candidates, name="import"),
+    path("import/template-<slug:kind>.xlsx", views_imports.import_template, name="import_template"),
+    path("imports/<int:pk>/", views_imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/save/", views_imports.import_save, name="import_save"),
 ]

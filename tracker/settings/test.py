@@ -7,3 +7,8 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 # Serve static files from the source folders; no collectstatic before the tests.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+import tempfile  # noqa: E402
+
+# Uploaded and generated files of the tests go to a throw-away folder.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="tracker-test-media-")
