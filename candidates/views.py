@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from cells.selectors import can_record_steps, record_roots, staff_roots, subtrees_q, within
+from cells.selectors import can_record_steps, organization_for_user, record_roots, staff_roots, subtrees_q, within
 
 from . import rules, services
 from .filters import CandidateFilter
@@ -123,6 +123,7 @@ def candidate_edit(request, pk):
 def _detail_context(request, candidate, step_form=None, document_form=None):
     today = timezone.localdate()
     events = list(candidate.stage_events.select_related("recorded_by").order_by("occurred_on", "id"))
+    candidate = Candidate.objects.prefetch_related("documents__recorded_by", "documents__introducer").get(pk=candidate.pk)
     admission = Admission.objects.filter(candidate=candidate).first()
     deadline = rules.deadline_for(candidate, {e.stage: e.occurred_on for e in events}, admission, today)
     editable = can_record_steps(request.user, candidate.home_cell)
@@ -207,5 +208,10 @@ def deadline_list(request):
     if not roots:
         raise Http404
     today = timezone.localdate()
-    found = rules.deadlines(_candidates_for(request.user), today)
-    return render(request, "candidates/deadline_list.html", {"deadlines": found, "today": today})
+    candidates = _candidates_for(request.user)
+    organization = None
+    if request.GET.get("org"):
+        organization = organization_for_user(request.user, request.GET["org"])
+        candidates = candidates.filter(home_cell__path__startswith=organization.path)
+    found = rules.deadlines(candidates, today)
+    return render(request, "candidates/deadline_list.html", {"deadlines": found, "today": today, "organization": organization})

@@ -170,3 +170,21 @@ def test_dates_are_shown_and_typed_as_dd_mm_yyyy(staff):
     candidate = CandidateFactory(home_cell=cell())
     page = staff.get(f"/candidates/{candidate.pk}/edit/").content.decode()
     assert 'value="17/05/1995"' in page
+
+
+def test_a_bad_document_form_answers_next_to_the_field(staff):
+    candidate = CandidateFactory(home_cell=cell())
+    response = staff.post(f"/candidates/{candidate.pk}/documents/", {"doc-form_code": "3-KNĐ", "doc-received_on": "32/01/2026"})
+    assert response.status_code == 400
+    assert "received_on" in response.context["document_form"].errors
+    response = staff.post(f"/candidates/{candidate.pk}/documents/", {"doc-form_code": "3-KNĐ", "doc-received_on": "10/01/2026"})
+    assert "introducer" in response.context["document_form"].errors
+    assert not candidate.documents.filter(form_code="3-KNĐ").exists()
+
+
+def test_the_deadline_list_is_per_organization_subtree(staff):
+    everything = staff.get("/candidates/deadlines/").context["deadlines"]
+    tan_dong = staff.get("/candidates/deadlines/?org=tan-dong").context["deadlines"]
+    assert all(d.candidate.home_cell.code.startswith("tan-dong") for d in tan_dong)
+    assert len(tan_dong) <= len(everything)
+    assert staff.get("/candidates/deadlines/?org=nowhere").status_code == 404
