@@ -18,7 +18,7 @@ urlpatterns = [
     path("", include((tracker_patterns, "tracker"))),
     path("candidates/", include("candidates.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -12,3 +12,6 @@ import tempfile  # noqa: E402
 
 # Uploaded and generated files of the tests go to a throw-away folder.
 MEDIA_ROOT = tempfile.mkdtemp(prefix="tracker-test-media-")
+
+# Tests log in with client.login(), which django-axes cannot see; the lockout test turns it back on.
+AXES_ENABLED = False
