@@ -15,7 +15,8 @@ from .factories import OrganizationFactory, UserFactory, role
 
 CHROMIUM = Path("/usr/bin/chromium")
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: start from the migrated data (the rule sets) even after another test flushed it.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 if not CHROMIUM.exists():
     # A newcomer's `make test` may lack chromium; CI installs it and must never skip this.

@@ -119,3 +119,13 @@ def test_the_demo_forecast_uses_the_previous_years_conversion_rates(db):
 
     data = figures(Organization.objects.get(code="thanh-hoa"), "2026")
     assert data["admitted"] <= data["forecast"] <= data["admitted"] + data["pipeline_total"]
+
+
+def test_a_stage_nobody_was_admitted_from_gives_a_zero_rate_not_an_error(tree):
+    from tracker.progress import conversion_rates
+
+    # 2016–2018 hold only this person, who applied and went no further.
+    walk_to(CandidateFactory(home_cell=tree["cell_a"], sourced_on=datetime.date(2017, 1, 5)), Stage.APPLIED, datetime.date(2017, 3, 1))
+    rates = conversion_rates(parse_period("2019"))
+    assert rates.share == {Stage.SOURCED: 0.0, Stage.TRAINED: 0.0, Stage.APPLIED: 0.0}
+    assert rates.days == {}

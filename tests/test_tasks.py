@@ -80,7 +80,7 @@ def test_the_nightly_schedule_is_in_the_database(db):
 @pytest.mark.slow
 @pytest.mark.real_worker
 @pytest.mark.skipif(not os.environ.get("CI_REAL_WORKER"), reason="needs the real Celery worker that .ci/run starts")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_recomputes_the_figures():
     district = OrganizationFactory(kind=Organization.Kind.DISTRICT)
     cell = OrganizationFactory(kind=Organization.Kind.GRASSROOTS_CELL, parent=district)

@@ -80,8 +80,8 @@ def conversion_rates(period: Period) -> ConversionRates:
         admitted[stage] += 1
         days[stage] += (admitted_on - reached_on).days
     return ConversionRates(
-        share={stage: admitted[stage] / totals[stage] for stage in totals},
-        days={stage: days[stage] / admitted[stage] for stage in admitted},
+        share={stage: admitted.get(stage, 0) / totals[stage] for stage in totals},
+        days={stage: days[stage] / admitted[stage] for stage in admitted if admitted[stage]},
     )
 
 
