@@ -357,6 +357,15 @@ DOSSIER_FORMS = {
 UNION_INTRODUCED = {"youth_union", "high_school_student", "university_student"}
 
 
+# The rule sets the app starts with (migration 0003 writes the same), oldest first.
+DEFAULT_RULE_SETS = [
+    ("29-QĐ/TW", "Quy định 29-QĐ/TW thi hành Điều lệ Đảng", datetime.date(2016, 7, 25)),
+    ("24-QĐ/TW", "Quy định 24-QĐ/TW thi hành Điều lệ Đảng", datetime.date(2021, 7, 30)),
+    ("232-QĐ/TW", "Quy định 232-QĐ/TW thi hành Điều lệ Đảng", datetime.date(2025, 1, 20)),
+    ("294-QĐ/TW", "Quy định 294-QĐ/TW thi hành Điều lệ Đảng", datetime.date(2025, 7, 1)),
+]
+
+
 class RuleSet(models.Model):
     """The admission rules in force from a date (Quy định 24-QĐ/TW, 232-QĐ/TW, 294-QĐ/TW, …).
 
@@ -402,12 +411,32 @@ class RuleSet(models.Model):
 
     @classmethod
     def in_force_on(cls, day: datetime.date) -> RuleSet:
+        if not cls.objects.exists():
+            cls.ensure_defaults()
         rules = cls.objects.filter(valid_from__lte=day).order_by("-valid_from").first()
-        if rules is None:  # before the oldest rule set: judge by the oldest one
-            rules = cls.objects.order_by("valid_from").first()
-        if rules is None:
-            raise cls.DoesNotExist("No admission rule set is defined.")
-        return rules
+        # Before the oldest rule set: judge by the oldest one.
+        return rules or cls.objects.order_by("valid_from").first()
+
+    @classmethod
+    def picker(cls):
+        """`in_force_on` for many dates with one query: a function from a date to its rule set."""
+        if not cls.objects.exists():
+            cls.ensure_defaults()
+        ordered = list(cls.objects.order_by("valid_from"))
+
+        def pick(day: datetime.date) -> RuleSet:
+            in_force = [rules for rules in ordered if rules.valid_from <= day]
+            return in_force[-1] if in_force else ordered[0]
+
+        return pick
+
+    @classmethod
+    def ensure_defaults(cls) -> None:
+        """Put back the default rule sets (an emptied database must not stop the procedure)."""
+        for code, name, valid_from in DEFAULT_RULE_SETS:
+            cls.objects.get_or_create(
+                code=code, defaults={"name": name, "valid_from": valid_from, "required_forms": list(DOSSIER_FORMS)}
+            )
 
 
 class DayOff(models.Model):

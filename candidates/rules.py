@@ -174,17 +174,20 @@ class Deadline:
     overdue: bool
 
 
-def deadline_for(candidate: Candidate, events: dict[str, datetime.date], admission: Admission | None, today: datetime.date) -> Deadline | None:
+def deadline_for(
+    candidate: Candidate, events: dict[str, datetime.date], admission: Admission | None, today: datetime.date,
+    rules_on=RuleSet.in_force_on,
+) -> Deadline | None:
     """The next legal deadline of a candidate, from the dates of their steps."""
     if candidate.stage in (Stage.CELL_RESOLUTION, Stage.COMMITTEE_RESOLUTION) and Stage.CELL_RESOLUTION in events:
         voted = events[Stage.CELL_RESOLUTION]
-        due = add_working_days(voted, RuleSet.in_force_on(voted).decision_within_working_days)
+        due = add_working_days(voted, rules_on(voted).decision_within_working_days)
         what = _("Admission decision")
     elif candidate.stage == Stage.DECIDED and admission is not None:
-        due = add_working_days(admission.decision_date, RuleSet.in_force_on(admission.decision_date).ceremony_within_working_days)
+        due = add_working_days(admission.decision_date, rules_on(admission.decision_date).ceremony_within_working_days)
         what = _("Admission ceremony")
     elif candidate.stage == Stage.PROBATIONARY and admission is not None and admission.probation_ends_on:
-        rules = RuleSet.in_force_on(admission.admitted_on)
+        rules = rules_on(admission.admitted_on)
         due = add_working_days(admission.probation_ends_on, rules.review_within_working_days)
         what = _("Full-membership review")
     else:
@@ -202,8 +205,9 @@ def deadlines(candidates, today: datetime.date, *, soon_days: int = 14) -> list[
     admissions = {a.candidate_id: a for a in Admission.objects.filter(candidate_id__in=ids)}
     found = []
     horizon = today + datetime.timedelta(days=soon_days)
+    rules_on = RuleSet.picker()
     for candidate in candidates:
-        deadline = deadline_for(candidate, events.get(candidate.pk, {}), admissions.get(candidate.pk), today)
+        deadline = deadline_for(candidate, events.get(candidate.pk, {}), admissions.get(candidate.pk), today, rules_on)
         if deadline and deadline.due_on <= horizon:
             found.append(deadline)
     return sorted(found, key=lambda d: d.due_on)

@@ -24,6 +24,8 @@ if not CHROMIUM.exists():
         raise RuntimeError("Chromium is missing: .ci/run must install the chromium package before the tests.")
     pytestmark.append(pytest.mark.skip(reason="needs Debian's chromium (apt-get install chromium)"))
 
+# Playwright's sync API runs an event loop in the test thread; the test's own ORM calls (fixtures,
+# the database flush) are safe. Tests that start subprocesses drop this variable from their environment.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 

@@ -143,3 +143,10 @@ def test_the_checklist_shows_what_is_missing(tree):
     assert items["3-KNĐ"].document is None and items["3-KNĐ"].needed_now
     assert not items["9-KNĐ"].needed_now
     assert "4-KNĐ" not in items  # not a youth-union candidate
+
+
+def test_an_emptied_rule_table_falls_back_to_the_default_rule_sets(db):
+    RuleSet.objects.all().delete()
+    assert RuleSet.in_force_on(D(2026, 1, 1)).code == "294-QĐ/TW"
+    assert RuleSet.in_force_on(D(2015, 1, 1)).code == "29-QĐ/TW"
+    assert RuleSet.objects.count() == 4

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_check_deploy_is_clean_with_the_production_settings(tmp_path):
     env = {
-        **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+        **{k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")},
         "SECRET_KEY": secrets.token_urlsafe(50), "SECURE_HTTPS": "true", "DEBUG": "false",
         "ALLOWED_HOSTS": "tracker.example.vn", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }

@@ -1,0 +1,56 @@
+"""The 1 July 2025 reform: districts dissolved, communes under provinces, communes merged."""
+import datetime
+
+from cells import services
+from cells.models import Organization
+from tracker.periods import parse_period, year_period
+from tracker.progress import admitted_count, compute_figures
+
+from .factories import OrganizationFactory
+
+REFORM = datetime.date(2025, 7, 1)
+
+
+def count(code, key):
+    return admitted_count(Organization.objects.get(code=code), parse_period(key))
+
+
+def dissolve_thanh_hoa():
+    province = OrganizationFactory(code="tay-ninh", name="Đảng bộ tỉnh Tây Ninh", kind=Organization.Kind.PROVINCE)
+    district = Organization.objects.get(code="thanh-hoa")
+    for unit in list(Organization.objects.get_children(district)):
+        services.organization_move(organization=unit, new_parent=province, effective_on=REFORM)
+    services.organization_deactivate(organization=Organization.objects.get(code="thanh-hoa"), effective_on=REFORM)
+    return province
+
+
+def test_dissolving_the_district_keeps_its_2023_figures(db):
+    before_2025 = count("thanh-hoa", "2025")
+    province = dissolve_thanh_hoa()
+    district = Organization.objects.get(code="thanh-hoa")
+    assert not district.is_active
+    assert count("thanh-hoa", "2023") == 60
+    data = compute_figures([district], year_period(2023), datetime.date(2026, 11, 26))[district.pk]
+    assert (data["admitted"], data["target"], data["percent"]) == (60, 75, 80.0)
+    # 2025 splits at the reform: the district keeps January–June, the province gets July on.
+    assert count("thanh-hoa", "2025") + count("tay-ninh", "2025") == before_2025
+    assert count("tay-ninh", "2023") == 0
+    # Today's figures follow the new tree.
+    assert Organization.objects.get_parent(Organization.objects.get(code="tan-dong")) == province
+    assert count("tay-ninh", "2026") > 0 and count("thanh-hoa", "2026") == 0
+
+
+def test_merging_two_communes_keeps_both_histories_and_counts_once(db):
+    tan_dong_2023, tan_tay_2023 = count("tan-dong", "2023"), count("tan-tay", "2023")
+    district_2026 = count("thanh-hoa", "2026")
+    tan_tay_cells = set(Organization.objects.get_children(Organization.objects.get(code="tan-tay")).values_list("code", flat=True))
+    services.organization_merge(
+        source=Organization.objects.get(code="tan-tay"), into=Organization.objects.get(code="tan-dong"), effective_on=REFORM
+    )
+    assert count("tan-dong", "2023") == tan_dong_2023
+    assert count("tan-tay", "2023") == tan_tay_2023
+    assert count("thanh-hoa", "2023") == 60
+    assert count("thanh-hoa", "2026") == district_2026
+    merged = Organization.objects.get(code="tan-dong")
+    assert tan_tay_cells <= set(Organization.objects.get_children(merged).values_list("code", flat=True))
+    assert Organization.objects.get(code="tan-tay").merged_into == merged
