@@ -38,10 +38,11 @@ def within(organization: Organization, roots) -> bool:
     return any(organization.path.startswith(root.path) for root in roots)
 
 
-def organization_for_user(user, code: str) -> Organization:
-    """The organization with this code if the user may see it; 404 otherwise (never 'exists but forbidden')."""
+def organization_for_user(user, code: str, roles: set[str] | None = None) -> Organization:
+    """The organization with this code if the user may see it (with one of `roles`, when given);
+    404 otherwise (never 'exists but forbidden')."""
     organization = Organization.objects.filter(code=code).first()
-    if organization is None or not within(organization, role_roots(user)):
+    if organization is None or not within(organization, role_roots(user, roles)):
         raise Http404
     return organization
 
@@ -61,9 +62,12 @@ def staff_roots(user) -> list[Organization]:
     return role_roots(user, roles={OrganizationRole.Role.STAFF})
 
 
+RECORD_ROLES = {OrganizationRole.Role.STAFF, OrganizationRole.Role.SECRETARY}
+
+
 def record_roots(user) -> list[Organization]:
     """Where the user may read people's records (viewers see dashboards only)."""
-    return role_roots(user, roles={OrganizationRole.Role.STAFF, OrganizationRole.Role.SECRETARY})
+    return role_roots(user, roles=RECORD_ROLES)
 
 
 def can_record_steps(user, cell: Organization) -> bool:

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
 from candidates.services import add_months
 from cells.models import Organization, Term
-from cells.selectors import ancestors, organization_for_user, role_roots, within
+from cells.selectors import RECORD_ROLES, ancestors, organization_for_user, role_roots, within
 
 from .models import ApiToken, ReportJob
 from .periods import PeriodError, current_term, current_year, parse_period, term_period, year_period
@@ -86,6 +86,7 @@ def dashboard(request, code):
         "chart": chart,
         "term_figures": figures_for(organization, term, today) if term and not period.is_term and period.year == today.year else None,
         "period_choices": _period_choices(today),
+        "can_read_records": within(organization, role_roots(request.user, RECORD_ROLES)),
         "category_labels": dict(OccupationCategory.choices),
     }
     return render(request, "tracker/dashboard.html", context)
@@ -141,7 +142,8 @@ def api_progress(request):
 
 @login_required
 def monthly_report(request, code):
-    organization = organization_for_user(request.user, code)
+    # The report names the people admitted: readers of records only, not dashboard viewers.
+    organization = organization_for_user(request.user, code, roles=RECORD_ROLES)
     today = timezone.localdate()
     try:
         month = parse_month(request.GET.get("month", ""), today)
@@ -162,7 +164,7 @@ def monthly_report(request, code):
 @login_required
 @require_POST
 def report_job_start(request, code):
-    organization = organization_for_user(request.user, code)
+    organization = organization_for_user(request.user, code, roles=RECORD_ROLES)
     try:
         month = parse_month(request.POST.get("month", ""), timezone.localdate())
     except ValueError as error:
