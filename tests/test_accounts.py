@@ -43,3 +43,21 @@ def test_a_forgotten_password_is_reset_by_email(client, django_user_model):
 def test_sessions_expire(settings):
     assert settings.SESSION_COOKIE_AGE == 8 * 3600
     assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+@pytest.mark.django_db
+def test_administrators_see_recent_changes_with_who_and_when(client):
+    client.login(username="bantochuc", password="BanToChuc@2026")
+    assert client.get("/changes/").status_code == 404
+    from candidates.models import Candidate
+
+    candidate = Candidate.objects.first()
+    candidate.notes = "Đã xác minh"
+    candidate._history_user = None
+    candidate.save()
+    client.logout()
+    client.login(username="admin", password="QuanTri@2026")
+    changes = client.get("/changes/").context["changes"]
+    newest = changes[0]["record"]
+    assert newest.history_id == candidate.history.first().history_id
+    assert newest.notes == "Đã xác minh" and newest.history_type == "~"

@@ -12,6 +12,7 @@ tracker_patterns = [
     path("org/<slug:code>/report/jobs/", views.report_job_start, name="report_job_start"),
     path("reports/<int:pk>/", views.report_job, name="report_job"),
     path("api/v1/progress/", views.api_progress, name="api_progress"),
+    path("changes/", views.recent_changes, name="recent_changes"),
 ]
 
 urlpatterns = [

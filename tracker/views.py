@@ -184,3 +184,23 @@ def report_job(request, pk):
     if request.GET.get("download") and job.status == ReportJob.Status.DONE and job.file:
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
     return render(request, "tracker/report_job.html", {"job": job})
+
+
+HISTORY_MODELS = ["cells.Organization", "cells.Target", "cells.OrganizationRole", "candidates.Candidate",
+                  "candidates.StageEvent", "candidates.DossierDocument", "candidates.Admission", "candidates.RuleSet"]
+
+
+@login_required
+def recent_changes(request):
+    """What changed lately across people, admissions, targets, roles and the tree (administrators)."""
+    if not request.user.is_superuser:
+        raise Http404
+    from django.apps import apps
+
+    changes = []
+    for label in HISTORY_MODELS:
+        model = apps.get_model(label)
+        for record in model.history.select_related("history_user").order_by("-history_date")[:100]:
+            changes.append({"model": model._meta.verbose_name, "record": record})
+    changes.sort(key=lambda change: change["record"].history_date, reverse=True)
+    return render(request, "tracker/recent_changes.html", {"changes": changes[:200]})
