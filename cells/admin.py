@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest
@@ -172,6 +174,22 @@ class TargetAdmin(SimpleHistoryAdmin):
             acting_user=request.user,
         )
         obj.pk = target.pk
+
+
+class OrganizationRoleInline(admin.TabularInline):
+    model = OrganizationRole
+    extra = 1
+    autocomplete_fields = ["organization"]
+
+
+class UserWithRolesAdmin(UserAdmin):
+    """Users and, on the same page, the organizations they hold roles on."""
+
+    inlines = [*UserAdmin.inlines, OrganizationRoleInline]
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserWithRolesAdmin)
 
 
 @admin.register(OrganizationRole)

@@ -199,3 +199,29 @@ def target_set(
     target.save()
     snapshots_invalidate(organization_ids=lineage_ids(organization))
     return target
+
+
+@transaction.atomic
+def organization_split(
+    *,
+    source: Organization,
+    code: str,
+    name: str,
+    units: list[Organization],
+    effective_on: datetime.date,
+    acting_user: AbstractBaseUser | None = None,
+) -> Organization:
+    """Split `source`: a new organization of the same kind beside it takes `units` from `effective_on`."""
+    source = Organization.objects.get(pk=source.pk)
+    for unit in units:
+        if Organization.objects.get_parent(unit) != source:
+            raise ValidationError(
+                _("%(unit)s is not directly under %(source)s.") % {"unit": unit.name, "source": source.name}
+            )
+    created = organization_create(
+        code=code, name=name, kind=source.kind, sector=source.sector,
+        parent=Organization.objects.get_parent(source), acting_user=acting_user,
+    )
+    for unit in units:
+        organization_move(organization=unit, new_parent=created, effective_on=effective_on, acting_user=acting_user)
+    return created

@@ -54,3 +54,27 @@ def test_merging_two_communes_keeps_both_histories_and_counts_once(db):
     merged = Organization.objects.get(code="tan-dong")
     assert tan_tay_cells <= set(Organization.objects.get_children(merged).values_list("code", flat=True))
     assert Organization.objects.get(code="tan-tay").merged_into == merged
+
+
+def test_splitting_a_commune_moves_its_units_from_the_effective_date(db):
+    commune = Organization.objects.get(code="thuy-dong")
+    units = [Organization.objects.get(code="thuy-dong-ap-2"), Organization.objects.get(code="thuy-dong-ap-3")]
+    before_2023, before_2026, district_2026 = count("thuy-dong", "2023"), count("thuy-dong", "2026"), count("thanh-hoa", "2026")
+    new = services.organization_split(
+        source=commune, code="thuy-dong-moi", name="Đảng bộ xã Thủy Đông Mới", units=units, effective_on=datetime.date(2026, 1, 1)
+    )
+    assert new.kind == commune.kind and Organization.objects.get_parent(new).code == "thanh-hoa"
+    assert count("thuy-dong", "2023") == before_2023
+    assert count("thuy-dong", "2026") + count("thuy-dong-moi", "2026") == before_2026
+    assert count("thanh-hoa", "2026") == district_2026
+
+
+def test_a_split_refuses_units_of_another_organization(db):
+    import pytest
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="không trực thuộc trực tiếp"):
+        services.organization_split(
+            source=Organization.objects.get(code="thuy-dong"), code="x", name="X",
+            units=[Organization.objects.get(code="tan-dong-ap-1")], effective_on=datetime.date(2026, 1, 1),
+        )
