@@ -423,12 +423,10 @@ def step_record(
     occurred_on: datetime.date,
     acting_user: AbstractBaseUser | None = None,
     document_number: str = "",
-    note: str = "",
-    votes_for: int | None = None,
-    members_total: int | None = None,
-    approval_reference: str = "",
+    **details,
 ) -> None:
-    """Record the next step from the candidate page: the admission steps go through their own services."""
+    """Record the next step from the candidate page: the admission steps go through their own services;
+    the others reach `candidate_advance` with their `details` (note, the cell's vote)."""
     if stage == Stage.DECIDED:
         if not document_number.strip():
             raise ValidationError({"document_number": _("Enter the number of the admission decision.")})
@@ -450,8 +448,7 @@ def step_record(
     else:
         candidate_advance(
             candidate=candidate, stage=stage, occurred_on=occurred_on, acting_user=acting_user,
-            document_number=document_number, note=note, votes_for=votes_for, members_total=members_total,
-            approval_reference=approval_reference,
+            document_number=document_number, **details,
         )
 
 
