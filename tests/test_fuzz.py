@@ -87,3 +87,36 @@ def test_any_cell_values_are_checked_row_by_row_and_nothing_is_saved_half(staff,
     if job.status == ImportJob.Status.INVALID and not job.error:
         assert any(row["errors"] for row in job.rows)
     assert Candidate.objects.count() == before
+
+
+@FUZZ
+@given(code=junk, day=junk, number=junk, introducer=junk)
+def test_the_dossier_form_never_fails(staff, code, day, number, introducer):
+    candidate = CandidateFactory(home_cell=Organization.objects.get(code="tan-dong-ap-1"))
+    response = staff.post(f"/candidates/{candidate.pk}/documents/", {
+        "doc-form_code": code, "doc-received_on": day, "doc-document_number": number, "doc-introducer": introducer,
+    })
+    assert response.status_code in (302, 400)
+    if response.status_code == 400:
+        assert not candidate.documents.exists()
+
+
+@FUZZ
+@given(name=junk, organizer=junk, start=junk, end=junk, place=junk)
+def test_the_class_form_never_fails(staff, name, organizer, start, end, place):
+    from candidates.models import AwarenessClass
+
+    before = AwarenessClass.objects.count()
+    response = staff.post("/candidates/classes/new/", {
+        "name": name, "organizer": organizer, "start_date": start, "end_date": end, "place": place,
+    })
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:
+        assert AwarenessClass.objects.count() == before
+
+
+def test_an_oversize_upload_is_refused_next_to_the_field(staff):
+    before = ImportJob.objects.count()
+    response = staff.post("/candidates/import/", {"file": SimpleUploadedFile("big.xlsx", b"0" * (imports.MAX_BYTES + 1))})
+    assert "5 MB" in str(response.context["form"].errors["file"])
+    assert ImportJob.objects.count() == before

@@ -90,3 +90,22 @@ def test_a_real_worker_recomputes_the_figures():
     assert ProgressSnapshot.objects.get(organization=district, period_key=str(datetime.date.today().year)).data["admitted"] == 0
     written = tasks.recompute_organizations.delay([cell.pk]).get(timeout=60)
     assert written == ProgressSnapshot.objects.filter(organization__in=[district, cell]).count()
+
+
+def test_a_recompute_killed_while_writing_leaves_the_previous_figures(tree, monkeypatch):
+    from tracker.models import ProgressSnapshot as Snapshot
+
+    figures_for(tree["district"], year_period(2023), TODAY)
+    admit(tree["cell_a"], datetime.date(2023, 5, 1))
+    real_bulk_create = Snapshot.objects.bulk_create
+
+    def dies_after_the_first_row(rows, **kwargs):
+        real_bulk_create(rows[:1], **kwargs)
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(Snapshot.objects, "bulk_create", dies_after_the_first_row)
+    with pytest.raises(SystemExit):
+        tasks.recompute_organizations([tree["cell_a"].pk])
+    old = snapshot("d", "2023")
+    assert old.data["admitted"] == 0 and old.stale  # the old, marked figures: nothing half-written
+    assert not ProgressSnapshot.objects.filter(organization__code="c-a", period_key="2023").exists()
