@@ -225,3 +225,25 @@ def organization_split(
     for unit in units:
         organization_move(organization=unit, new_parent=created, effective_on=effective_on, acting_user=acting_user)
     return created
+
+
+@transaction.atomic
+def targets_set_many(
+    *, counts: dict[Organization, int | None], year: int | None = None, term: Term | None = None,
+    acting_user: AbstractBaseUser | None = None,
+) -> int:
+    """Set several organizations' targets for one period at once; None removes a target (no plan)."""
+    changed = 0
+    for organization, count in counts.items():
+        lookup = {"year": year} if year is not None else {"term": term}
+        existing = Target.objects.filter(organization=organization, **lookup).first()
+        if count is None:
+            if existing:
+                existing._history_user = acting_user
+                existing.delete()
+                snapshots_invalidate(organization_ids=lineage_ids(organization))
+                changed += 1
+        elif existing is None or existing.count != count:
+            target_set(organization=organization, count=count, year=year, term=term, acting_user=acting_user)
+            changed += 1
+    return changed

@@ -18,6 +18,8 @@ URLS = [
     ("GET", "/org/{org}/"),
     ("GET", "/org/{org}/report/"),
     ("GET", "/org/{org}/report/?format=xlsx"),
+    ("GET", "/org/{org}/targets/"),
+    ("POST", "/org/{org}/targets/"),
     ("POST", "/org/{org}/report/jobs/"),
     ("GET", "/api/v1/progress/?org={org}&period=2023"),
     ("GET", "/candidates/deadlines/?org={org}"),
@@ -130,6 +132,7 @@ EXPECTED_IN_SCOPE = {
     ("GET", "/candidates/classes/{klass}/"): {"secretary", "staff"},
     # The monthly report lists people by name: not for viewers.
     ("GET", "/org/{org}/report/"): {"secretary", "staff"},
+    ("GET", "/org/{org}/targets/"): {"staff"},
 }
 
 

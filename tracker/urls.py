@@ -9,6 +9,7 @@ tracker_patterns = [
     path("", views.home, name="home"),
     path("org/<slug:code>/", views.dashboard, name="dashboard"),
     path("org/<slug:code>/report/", views.monthly_report, name="report"),
+    path("org/<slug:code>/targets/", views.targets_edit, name="targets"),
     path("org/<slug:code>/report/jobs/", views.report_job_start, name="report_job_start"),
     path("reports/<int:pk>/", views.report_job, name="report_job"),
     path("api/v1/progress/", views.api_progress, name="api_progress"),

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 
 from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
 from candidates.services import add_months
-from cells.models import Organization, Term
+from cells.models import Organization, Target, Term
+from cells.services import targets_set_many
 from cells.selectors import RECORD_ROLES, ancestors, organization_for_user, role_roots, within
 
 from .models import ApiToken, ReportJob
@@ -87,6 +88,7 @@ def dashboard(request, code):
         "term_figures": figures_for(organization, term, today) if term and not period.is_term and period.year == today.year else None,
         "period_choices": _period_choices(today),
         "can_read_records": within(organization, role_roots(request.user, RECORD_ROLES)),
+        "can_set_targets": within(organization, role_roots(request.user, {"staff"})),
         "category_labels": dict(OccupationCategory.choices),
     }
     return render(request, "tracker/dashboard.html", context)
@@ -204,3 +206,39 @@ def recent_changes(request):
             changes.append({"model": model._meta.verbose_name, "record": record})
     changes.sort(key=lambda change: change["record"].history_date, reverse=True)
     return render(request, "tracker/recent_changes.html", {"changes": changes[:200]})
+
+
+@login_required
+def targets_edit(request, code):
+    """Staff set the targets of an organization and its units for one year or term, in one table."""
+    organization = organization_for_user(request.user, code, roles={"staff"})
+    today = timezone.localdate()
+    try:
+        period = parse_period(request.GET.get("period") or str(today.year))
+    except PeriodError as error:
+        return render(request, "tracker/bad_period.html", {"error": str(error), "organization": organization}, status=400)
+    units = [organization, *Organization.objects.get_children(organization).filter(is_active=True)]
+    lookup = {"year": period.year} if period.year else {"term": period.term}
+    current = dict(Target.objects.filter(organization__in=units, **lookup).values_list("organization_id", "count"))
+    errors, values = {}, {unit.pk: current.get(unit.pk) for unit in units}
+    if request.method == "POST":
+        counts = {}
+        for unit in units:
+            raw = request.POST.get(f"target-{unit.pk}", "").strip()
+            values[unit.pk] = raw
+            if raw == "":
+                counts[unit] = None
+            elif raw.isdigit() and int(raw) <= 100000:
+                counts[unit] = int(raw)
+            else:
+                errors[unit.pk] = _("Enter a whole number of people (0 to 100000), or leave empty for no plan.")
+        if not errors:
+            changed = targets_set_many(
+                counts=counts, year=period.year, term=period.term, acting_user=request.user
+            )
+            messages.success(request, _("%(count)d targets saved.") % {"count": changed})
+            return redirect(f"{request.path}?period={period.key}")
+    rows = [{"unit": unit, "value": values[unit.pk], "error": errors.get(unit.pk)} for unit in units]
+    return render(request, "tracker/targets.html", {
+        "organization": organization, "period": period, "rows": rows, "period_choices": _period_choices(today),
+    }, status=400 if errors else 200)
