@@ -1,0 +1,134 @@
+"""National-size synthetic data for benchmarks: the tree, targets, admissions and the pipeline,
+written with bulk inserts (no history: this is test data, not records of people)."""
+from __future__ import annotations
+
+import datetime
+import random
+from collections import Counter
+
+from django.db import transaction
+
+from candidates.models import Admission, AdmissionCredit, Candidate, EducationLevel, Gender, OccupationCategory, Stage
+from candidates.services import age_band
+from cells.models import Organization, Target, lineage_paths
+
+Kind, Sector = Organization.Kind, Organization.Sector
+
+# Per province at full size: 34 provinces give about 3,300 communes, 52,000 grassroots organizations,
+# 250,000 cells, 1,000,000 admissions over five years and 500,000 people in the pipeline.
+UPPER_PER_PROVINCE = 102          # communes and wards (97) plus agency and enterprise committees (5)
+GRASSROOTS_PER_UPPER = 15
+CELLS_PER_COMMITTEE = 7           # 70 % of grassroots organizations are committees with cells
+ADMISSIONS_PER_YEAR_PER_PROVINCE = 5900
+PIPELINE_PER_PROVINCE = 14700
+YEARS = 5
+BATCH = 5000
+
+
+def _path(parent_path: str, index: int) -> str:
+    return Organization._get_path(parent_path or None, len(parent_path) // Organization.steplen + 1, index)
+
+
+class Generator:
+    def __init__(self, *, provinces: int, seed: int, scale: float = 1.0, today: datetime.date):
+        self.provinces, self.scale, self.today = provinces, scale, today
+        self.rng = random.Random(seed)
+        self.orgs: list[Organization] = []
+        self.cells: list[Organization] = []
+
+    def scaled(self, count: int) -> int:
+        return max(1, round(count * self.scale))
+
+    def tree(self, prefix: str) -> None:
+        last_root = Organization.objects.get_last_root_node()
+        position = Organization.numconv_obj().str2int(last_root.path) + 1 if last_root else 1
+        root = Organization(code=f"{prefix}vn", name="Toàn quốc", kind=Kind.NATIONAL, path=_path("", position), depth=1)
+        self.orgs.append(root)
+        for p in range(1, self.provinces + 1):
+            province = self._child(root, p, f"{prefix}p{p}", f"Đảng bộ tỉnh {p}", Kind.PROVINCE, Sector.OTHER)
+            for u in range(1, self.scaled(UPPER_PER_PROVINCE) + 1):
+                sector = Sector.COMMUNE if u <= self.scaled(UPPER_PER_PROVINCE) * 0.95 else Sector.STATE_AGENCY
+                upper = self._child(province, u, f"{province.code}-u{u}", f"Đảng bộ xã {p}.{u}", Kind.DISTRICT, sector)
+                for g in range(1, GRASSROOTS_PER_UPPER + 1):
+                    code = f"{upper.code}-g{g}"
+                    if self.rng.random() < 0.3:
+                        self.cells.append(self._child(upper, g, code, f"Chi bộ cơ sở {code}", Kind.GRASSROOTS_CELL, sector))
+                        continue
+                    committee = self._child(upper, g, code, f"Đảng bộ cơ sở {code}", Kind.GRASSROOTS_COMMITTEE, sector)
+                    for c in range(1, CELLS_PER_COMMITTEE + 1):
+                        self.cells.append(self._child(committee, c, f"{code}-c{c}", f"Chi bộ {code}-{c}", Kind.CELL, sector))
+        Organization.objects.bulk_create(self.orgs, batch_size=BATCH)
+        saved = dict(Organization.objects.filter(code__startswith=prefix).values_list("code", "pk"))
+        for org in self.orgs:
+            org.pk = saved[org.code]
+
+    def _child(self, parent: Organization, index: int, code: str, name: str, kind: str, sector: str) -> Organization:
+        parent.numchild += 1
+        org = Organization(code=code, name=name, kind=kind, sector=sector, path=_path(parent.path, index), depth=parent.depth + 1)
+        self.orgs.append(org)
+        return org
+
+    def targets(self) -> None:
+        years = range(self.today.year - YEARS + 1, self.today.year + 1)
+        per_cell = ADMISSIONS_PER_YEAR_PER_PROVINCE * self.provinces * self.scale / max(len(self.cells), 1)
+        cells_under = Counter(path for cell in self.cells for path in lineage_paths(cell.path))
+        rows = []
+        for org in self.orgs:
+            for year in years:
+                # Each organization's own plan, close to what its subtree admits (a few have none).
+                if self.rng.random() < 0.03:
+                    continue
+                count = max(1, round(per_cell * cells_under[org.path] * self.rng.uniform(0.9, 1.2)))
+                rows.append(Target(organization_id=org.pk, year=year, count=count))
+        Target.objects.bulk_create(rows, batch_size=BATCH)
+
+    def people(self) -> None:
+        first_year = self.today.year - YEARS + 1
+        admissions_total = round(ADMISSIONS_PER_YEAR_PER_PROVINCE * self.provinces * self.scale * YEARS)
+        pipeline_total = round(PIPELINE_PER_PROVINCE * self.provinces * self.scale)
+        categories = OccupationCategory.values
+        candidates, admitted = [], []
+        for n in range(admissions_total + pipeline_total):
+            cell = self.rng.choice(self.cells)
+            born = datetime.date(self.rng.randint(1965, 2007), self.rng.randint(1, 12), self.rng.randint(1, 28))
+            is_admitted = n < admissions_total
+            if is_admitted:
+                ceremony = datetime.date(first_year, 1, 1) + datetime.timedelta(
+                    days=self.rng.randint(0, (self.today - datetime.date(first_year, 1, 1)).days - 1)
+                )
+            candidates.append(Candidate(
+                full_name=f"Người {n}", date_of_birth=born, gender=self.rng.choice(Gender.values),
+                education_level=EducationLevel.UPPER_SECONDARY, occupation_category=self.rng.choice(categories),
+                home_cell_id=cell.pk,
+                stage=Stage.PROBATIONARY if is_admitted else self.rng.choice([Stage.SOURCED, Stage.TRAINED, Stage.APPLIED, Stage.VERIFIED]),
+                stage_date=ceremony if is_admitted else self.today,
+            ))
+            if is_admitted:
+                admitted.append((len(candidates) - 1, cell, ceremony))
+        Candidate.objects.bulk_create(candidates, batch_size=BATCH)
+        admissions = [
+            Admission(candidate_id=candidates[i].pk, cell_id=cell.pk, occupation_category=candidates[i].occupation_category,
+                      decision_number=f"S-{i}", decision_date=day, admitted_on=day)
+            for i, cell, day in admitted
+        ]
+        Admission.objects.bulk_create(admissions, batch_size=BATCH)
+        id_by_path = {org.path: org.pk for org in self.orgs}
+        credits = []
+        for admission, (i, cell, day) in zip(admissions, admitted):
+            keys = {"admitted_on": day, "category": admission.occupation_category, "gender": candidates[i].gender,
+                    "age_band": age_band(candidates[i].date_of_birth, day), "sector": cell.sector}
+            credits += [AdmissionCredit(admission_id=admission.pk, organization_id=id_by_path[p], **keys) for p in lineage_paths(cell.path)]
+            if len(credits) >= BATCH * 4:
+                AdmissionCredit.objects.bulk_create(credits, batch_size=BATCH)
+                credits = []
+        AdmissionCredit.objects.bulk_create(credits, batch_size=BATCH)
+
+
+@transaction.atomic
+def generate(*, provinces: int, seed: int, scale: float = 1.0, today: datetime.date, prefix: str = "syn-") -> dict:
+    generator = Generator(provinces=provinces, seed=seed, scale=scale, today=today)
+    generator.tree(prefix)
+    generator.targets()
+    generator.people()
+    return {"organizations": len(generator.orgs), "cells": len(generator.cells),
+            "admissions": Admission.objects.filter(decision_number__startswith="S-").count()}
