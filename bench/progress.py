@@ -1,15 +1,20 @@
-"""Benchmark of the progress engine on PostgreSQL, all three measured in one run on the same data:
+"""Benchmark of the progress engine on PostgreSQL, all measured in one run on the same data:
 
-(a) the project's full recompute of every snapshot for one year (tracker.progress + snapshots_write),
+(a) the project's full recompute of every snapshot for one year (tracker.services.snapshots_recompute),
 (b) a naive reference: loop over organizations, count admissions and read the target with the ORM one by one,
-(c) one hand-written SQL aggregation of the admissions over the tree (the practical floor).
+(c) one hand-written SQL aggregation of the admissions over the tree (the practical floor),
+then the incremental recompute of one cell and its ancestors, and the dashboard and API of the
+country, a province and a cell served from snapshots (median server time and query count).
 
-Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/progress.py --provinces 1 [--scale 1]
-It migrates the database and generates the synthetic country if it is not there yet.
+Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/progress.py --provinces 1
+It migrates the database and generates the synthetic country if it is not there yet. At full size the
+naive loop would take hours (each organization scans the admissions under it), so with --naive-sample N
+it is timed on N organizations of each depth and extrapolated to every organization of that depth.
 """
 import argparse
-import datetime
 import os
+import random
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -21,15 +26,20 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from candidates.models import Admission  # noqa: E402
-from cells.models import Organization, Target  # noqa: E402
-from tracker import progress  # noqa: E402
+from cells.models import Organization, OrganizationRole, Target  # noqa: E402
+from cells.selectors import lineage_ids  # noqa: E402
+from tracker.models import ProgressSnapshot  # noqa: E402
 from tracker.periods import year_period  # noqa: E402
-from tracker.services import snapshots_write  # noqa: E402
+from tracker.services import snapshots_recompute  # noqa: E402
 
 FLOOR_SQL = """
 SELECT substr(cell.path, 1, 4 * level) AS path, count(*)
@@ -45,8 +55,52 @@ def timed(label, function):
     started = time.perf_counter()
     result = function()
     elapsed = time.perf_counter() - started
-    print(f"{label:<58} {elapsed:8.2f} s")
+    print(f"{label:<62} {elapsed:9.3f} s", flush=True)
     return elapsed, result
+
+
+def naive_count(org, period):
+    admitted = Admission.objects.filter(
+        cell__path__startswith=org.path, admitted_on__gte=period.start, admitted_on__lte=period.end
+    ).count()
+    target = Target.objects.filter(organization=org, year=period.year).values_list("count", flat=True).first()
+    return admitted, target
+
+
+def naive(organizations, period, sample):
+    """The naive loop's time over every organization, measured or extrapolated per depth."""
+    if not sample:
+        started = time.perf_counter()
+        for org in organizations:
+            naive_count(org, period)
+        return time.perf_counter() - started, "measured on every organization"
+    rng = random.Random(1)
+    by_depth = {}
+    for org in organizations:
+        by_depth.setdefault(org.depth, []).append(org)
+    total = 0.0
+    for depth, orgs in sorted(by_depth.items()):
+        chosen = rng.sample(orgs, min(sample, len(orgs)))
+        started = time.perf_counter()
+        for org in chosen:
+            naive_count(org, period)
+        per_org = (time.perf_counter() - started) / len(chosen)
+        total += per_org * len(orgs)
+        print(f"    depth {depth}: {len(orgs):>7} organizations × {per_org * 1000:8.2f} ms", flush=True)
+    return total, f"extrapolated from {sample} organizations per depth"
+
+
+def serve_times(client, url, runs):
+    client.get(url)  # warm: the first visit may compute missing unit snapshots
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return statistics.median(times), len(queries)
 
 
 def main():
@@ -54,7 +108,8 @@ def main():
     parser.add_argument("--provinces", type=int, default=1)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--skip-naive", action="store_true", help="(b) takes minutes at full size")
+    parser.add_argument("--naive-sample", type=int, default=0, help="time (b) on N organizations per depth")
+    parser.add_argument("--runs", type=int, default=20, help="requests per page for the median")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("Run the benchmark on PostgreSQL: set DATABASE_URL=postgres://…")
@@ -62,48 +117,55 @@ def main():
     if not Organization.objects.filter(code="syn-vn").exists():
         timed(f"generate_synthetic --provinces {args.provinces} --scale {args.scale}", lambda: call_command(
             "generate_synthetic", provinces=args.provinces, seed=args.seed, scale=args.scale, verbosity=0))
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
     today = timezone.localdate()
     period = year_period(today.year - 1)
     root = Organization.objects.get(code="syn-vn")
-    organizations = list(root.subtree())
+    organizations = list(root.subtree().only("pk", "path", "depth"))
     admissions = Admission.objects.filter(cell__path__startswith=root.path, admitted_on__year=period.year).count()
     print(f"{len(organizations)} organizations, {admissions} admissions in {period.key}, {connection.vendor}")
 
-    def full_recompute():
-        return snapshots_write(period_key=period.key, figures_by_org=progress.compute_figures(organizations, period, today))
+    a, written = timed("(a) project full recompute, one year, every snapshot", lambda: snapshots_recompute(period=period, today=today))
+    c, counts = timed("(c) one SQL aggregation over the tree (floor)", lambda: _floor(period))
+    stored = dict(ProgressSnapshot.objects.filter(period_key=period.key).values_list("organization__path", "admitted"))
+    assert written >= len(organizations)
+    assert all(counts.get(org.path, 0) == stored[org.path] for org in organizations), "the floor and the engine disagree"
+    print(f"a/c = {a / c:.2f}   ({written} snapshots written, all agree with the floor)")
+    b, how = naive(organizations, period, args.naive_sample)
+    print(f"{'(b) naive ORM loop, one organization at a time':<62} {b:9.3f} s  ({how})")
+    print(f"a/b = {a / b:.4f}  (the project is {b / a:.0f}× faster than the naive loop)")
 
-    def naive():
-        result = {}
-        for org in organizations:
-            admitted = Admission.objects.filter(
-                cell__path__startswith=org.path, admitted_on__gte=period.start, admitted_on__lte=period.end
-            ).count()
-            target = Target.objects.filter(organization=org, year=period.year).values_list("count", flat=True).first()
-            result[org.pk] = (admitted, target)
-        return result
+    cells = Organization.objects.filter(path__startswith=root.path, kind=Organization.Kind.CELL)
+    cell = cells.annotate(n=Count("admissions")).order_by("-n").first()
+    lineage = lineage_ids(cell)
+    times = []
+    for _ in range(10):
+        started = time.perf_counter()
+        snapshots_recompute(period=period, today=today, organization_ids=lineage)
+        times.append(time.perf_counter() - started)
+    print(f"{'incremental recompute of one cell and its %d ancestors (median)' % (len(lineage) - 1):<62} "
+          f"{statistics.median(times) * 1000:9.1f} ms")
 
-    def floor():
-        with connection.cursor() as cursor:
-            cursor.execute(FLOOR_SQL, [period.start, period.end])
-            return dict(cursor.fetchall())
+    user, _created = User.objects.get_or_create(username="bench-secretary")
+    OrganizationRole.objects.get_or_create(user=user, organization=root, role=OrganizationRole.Role.SECRETARY)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    province = Organization.objects.get(code="syn-p1")
+    print(f"\nserved from snapshots, median of {args.runs} requests (in-process, no network):")
+    for org in (root, province, cell):
+        units = Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).count()
+        for kind, url in (("dashboard", f"/org/{org.code}/?period={period.key}"),
+                          ("API", f"/api/v1/progress/?org={org.code}&period={period.key}")):
+            median, queries = serve_times(client, url, args.runs)
+            print(f"    {kind:<9} {org.get_kind_display():<28} {units:>4} units {median * 1000:8.1f} ms  {queries:>2} queries")
+    reset_queries()
 
-    a, figures = timed("(a) project full recompute, one year, all snapshots", full_recompute)
-    c, counts = timed("(c) one SQL aggregation over the tree (floor)", floor)
-    by_path = {org.path: org.pk for org in organizations}
-    assert all(counts.get(org.path, 0) == next(r for r in figures if r.organization_id == org.pk).data["admitted"]
-               for org in organizations[:200]), "the floor and the engine disagree"
-    print(f"a/c = {a / c:.2f}")
-    if not args.skip_naive:
-        b, _ = timed("(b) naive ORM loop, one organization at a time", naive)
-        print(f"a/b = {a / b:.4f}  (the project is {b / a:.0f}× faster than the naive loop)")
 
-    cell = Organization.objects.filter(path__startswith=root.path, kind=Organization.Kind.CELL).first()
-    lineage = progress.organizations_with_ancestors([cell.pk])
-    started = time.perf_counter()
-    for _ in range(5):
-        snapshots_write(period_key=period.key, figures_by_org=progress.compute_figures(lineage, period, today))
-    print(f"{'incremental recompute of one cell and its ancestors':<58} {(time.perf_counter() - started) / 5 * 1000:8.1f} ms")
-    del by_path
+def _floor(period):
+    with connection.cursor() as cursor:
+        cursor.execute(FLOOR_SQL, [period.start, period.end])
+        return dict(cursor.fetchall())
 
 
 if __name__ == "__main__":

@@ -13,11 +13,18 @@ def role_roots(user, roles: set[str] | None = None) -> list[Organization]:
         return []
     if user.is_superuser:
         return list(Organization.objects.get_root_nodes())
-    assignments = OrganizationRole.objects.filter(user=user).select_related("organization")
+    assignments = _role_assignments(user)
     if roles:
-        assignments = assignments.filter(role__in=roles)
+        assignments = [a for a in assignments if a.role in roles]
     # A role on a district already covers its communes.
     return topmost({a.organization for a in assignments})
+
+
+def _role_assignments(user) -> list[OrganizationRole]:
+    # Read once per request: a page asks several times what the user may see and do.
+    if not hasattr(user, "_role_assignments"):
+        user._role_assignments = list(OrganizationRole.objects.filter(user=user).select_related("organization"))
+    return user._role_assignments
 
 
 def topmost(organizations) -> list[Organization]:

@@ -9,7 +9,7 @@ from candidates.models import Admission, AdmissionCredit, Candidate
 from cells.models import Organization, Target
 from tracker.demo import demo_remove
 from tracker.periods import parse_period
-from tracker.progress import compute_figures
+from tracker.selectors import fresh_figures
 
 TODAY = datetime.date(2026, 11, 26)
 APPS = ["cells", "candidates", "tracker", "auth.user"]
@@ -19,7 +19,7 @@ def figures():
     organizations = list(Organization.objects.order_by("path"))
     result = {}
     for key in ("2023", "2020-2025", "2026"):
-        for org_id, data in compute_figures(organizations, parse_period(key), TODAY).items():
+        for org_id, data in fresh_figures(organizations, parse_period(key), TODAY).items():
             result[org_id, key] = (data["admitted"], data["target"], data["percent"], data["by_category"], data["pipeline"])
     return result
 

@@ -3,7 +3,8 @@ import datetime
 from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
 from cells import services
 from tracker.periods import parse_period, year_period
-from tracker.progress import compute_figures, pace_status, percent
+from tracker.progress import pace_status, percent
+from tracker.selectors import fresh_figures
 
 from .factories import CandidateFactory, admit, walk_to
 
@@ -11,7 +12,7 @@ TODAY = datetime.date(2026, 11, 26)
 
 
 def figures(org, key="2023", today=TODAY):
-    return compute_figures([org], parse_period(key), today)[org.pk]
+    return fresh_figures([org], parse_period(key), today)[org.pk]
 
 
 def test_percent_has_one_decimal_and_no_target_means_no_plan():

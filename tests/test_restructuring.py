@@ -4,7 +4,8 @@ import datetime
 from cells import services
 from cells.models import Organization
 from tracker.periods import parse_period, year_period
-from tracker.progress import admitted_count, compute_figures
+from tracker.progress import admitted_count
+from tracker.selectors import fresh_figures
 
 from .factories import OrganizationFactory
 
@@ -30,7 +31,7 @@ def test_dissolving_the_district_keeps_its_2023_figures(db):
     district = Organization.objects.get(code="thanh-hoa")
     assert not district.is_active
     assert count("thanh-hoa", "2023") == 60
-    data = compute_figures([district], year_period(2023), datetime.date(2026, 11, 26))[district.pk]
+    data = fresh_figures([district], year_period(2023), datetime.date(2026, 11, 26))[district.pk]
     assert (data["admitted"], data["target"], data["percent"]) == (60, 75, 80.0)
     # 2025 splits at the reform: the district keeps January–June, the province gets July on.
     assert count("thanh-hoa", "2025") + count("tay-ninh", "2025") == before_2025

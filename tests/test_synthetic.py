@@ -5,7 +5,8 @@ from django.core.management import call_command
 from candidates.models import Admission
 from cells.models import Organization
 from tracker.periods import year_period
-from tracker.progress import admitted_count, compute_figures
+from tracker.progress import admitted_count
+from tracker.selectors import fresh_figures
 
 
 def test_a_small_synthetic_country_adds_up(db, capsys):
@@ -17,7 +18,7 @@ def test_a_small_synthetic_country_adds_up(db, capsys):
     year = year_period(datetime.date.today().year - 1)
     total = admitted_count(root, year)
     assert total > 0 and total == sum(admitted_count(p, year) for p in provinces)
-    figures = compute_figures([root], year, datetime.date.today())[root.pk]
+    figures = fresh_figures([root], year, datetime.date.today())[root.pk]
     assert figures["admitted"] == total and figures["target"] and len(figures["children"]) == 2
     assert Admission.objects.filter(decision_number__startswith="S-").count() >= total
     assert Organization.objects.find_problems() == ([], [], [], [], [])

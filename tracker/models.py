@@ -11,7 +11,14 @@ class ProgressSnapshot(models.Model):
         Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="snapshots"
     )
     period_key = models.CharField(_("period"), max_length=9)
-    data = models.JSONField(_("figures"))
+    # The base of the figures; what follows from them (percent, pace, alerts) is worked out when shown.
+    admitted = models.PositiveIntegerField(_("admitted"), default=0)
+    target = models.PositiveIntegerField(_("target"), null=True, blank=True)
+    completed_on = models.DateField(_("target reached on"), null=True, blank=True)
+    pipeline = models.JSONField(_("pipeline by stage"), default=dict)
+    pipeline_total = models.PositiveIntegerField(_("in the pipeline"), default=0)
+    forecast = models.FloatField(_("forecast"), default=0)
+    breakdowns = models.JSONField(_("breakdowns"), default=dict)
     computed_at = models.DateTimeField(_("computed at"))
     # Set in the same transaction as a change the figures do not include yet.
     stale = models.BooleanField(_("out of date"), default=False)

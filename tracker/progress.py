@@ -1,8 +1,11 @@
 """The progress engine: admissions against targets for any organization and period.
 
-Plain functions used by the Celery tasks, the dashboards, the API and the reports.
-`compute_figures` works on any set of organizations with a fixed number of grouped
-queries, so recomputing one organization or the whole country costs the same queries.
+The figures of every organization are computed inside the database by one set-based
+statement per period (`recompute_statement`), so the whole country costs a few scans of the
+admissions and the pipeline rather than one query per organization. What is stored is the
+base of the figures (admitted, target, completion date, pipeline, forecast, breakdowns);
+`summary_row` and `figures_data` turn an organization's row and its units' rows into what
+pages show (percentages, pace, alerts), using today's date.
 """
 from __future__ import annotations
 
@@ -11,16 +14,18 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
+from django.db import connection
+from django.db.models import Count
 
 from candidates.models import PIPELINE_STAGES, AdmissionCredit, Candidate, StageEvent
 from cells.models import Organization, Target, lineage_paths
-from cells.selectors import subtrees_q, topmost
+from cells.selectors import topmost
 
+from .models import ProgressSnapshot
 from .periods import Period
 
 HISTORY_YEARS = 3  # conversion rates are learnt from the three years before the period
+BREAKDOWNS = ("by_category", "by_gender", "by_age_band", "by_sector", "by_month")
 
 
 def admitted_count(organization: Organization, period: Period) -> int:
@@ -85,172 +90,202 @@ def conversion_rates(period: Period) -> ConversionRates:
     )
 
 
-def forecast(
-    admitted: int, pipeline: dict[str, int], rates: ConversionRates, period: Period, today: datetime.date
-) -> float:
-    """Admissions expected by the end of the period: those done plus what the pipeline should yield in time."""
+def forecast_weights(rates: ConversionRates, period: Period, today: datetime.date) -> dict[str, float]:
+    """What one person at each stage adds to the admissions expected by the end of the period."""
     if today > period.end:
-        return float(admitted)
+        return {}
     remaining_days = (period.end - max(today, period.start)).days
-    expected = 0.0
-    for stage, count in pipeline.items():
-        share = rates.share.get(stage, 0.0)
+    weights = {}
+    for stage in PIPELINE_STAGES:
         needed = max(rates.days.get(stage, 365.0), 1.0)
         # Someone who usually needs 200 more days is unlikely to make it in 60.
-        expected += count * share * min(1.0, remaining_days / needed)
-    return round(admitted + expected, 1)
+        weights[stage] = rates.share.get(stage, 0.0) * min(1.0, remaining_days / needed)
+    return weights
 
 
-def _children_by_parent(organizations: list[Organization]) -> dict[int, list[Organization]]:
-    if not organizations:
-        return {}
-    if len(organizations) > 200:
-        # Past a few hundred OR clauses one scan of the tree is cheaper.
-        scope = Q(depth__gt=min(org.depth for org in organizations))
+# The few things PostgreSQL and SQLite spell differently.
+_DIALECTS = {
+    "postgresql": {
+        "object_agg": "jsonb_object_agg({key}, {value})",
+        "nested": "{value}",
+        "empty": "'{}'::jsonb",
+        "month": "to_char({value}, 'YYYY-MM')",
+    },
+    "sqlite": {
+        "object_agg": "json_group_object({key}, {value})",
+        "nested": "json({value})",
+        "empty": "'{}'",
+        "month": "strftime('%%Y-%%m', {value})",
+    },
+}
+
+
+def recompute_statement(
+    period: Period, today: datetime.date, computed_at: datetime.datetime, organization_ids: list[int] | None = None
+) -> tuple[str, list]:
+    """One INSERT … SELECT that computes and upserts the snapshots of these organizations (None: all)."""
+    sql = _DIALECTS[connection.vendor]
+    ops = connection.ops
+    org_table = Organization._meta.db_table
+    params: list = []
+
+    def agg(key: str, value: str) -> str:
+        return sql["object_agg"].format(key=key, value=value)
+
+    if organization_ids is None:
+        scope, credit_scope, cell_scope = f"SELECT id, path FROM {org_table}", "", ""
     else:
-        scope = Q()
-        for org in organizations:
-            scope |= Q(path__startswith=org.path, depth=org.depth + 1)
-    by_path = {org.path: org.pk for org in organizations}
-    children = defaultdict(list)
-    for child in Organization.objects.filter(scope).order_by("path"):
-        parent_id = by_path.get(child.path[: -Organization.steplen])
-        if parent_id is not None:
-            children[parent_id].append(child)
-    return children
+        ids = sorted(set(organization_ids))
+        marks = ", ".join(["%s"] * len(ids))
+        scope, credit_scope = f"SELECT id, path FROM {org_table} WHERE id IN ({marks})", f"AND organization_id IN ({marks})"
+        tops = [org.path for org in topmost(list(Organization.objects.filter(pk__in=ids).only("path", "depth")))]
+        cell_scope = "AND (" + " OR ".join(["cell.path LIKE %s"] * len(tops)) + ")"
+    max_depth = Organization.objects.order_by("-depth").values_list("depth", flat=True).first() or 1
+    levels = ", ".join(f"({level})" for level in range(1, max_depth + 1))
+    target_filter = "year = %s" if period.year else "term_id = %s"
+    stage_marks = ", ".join(["%s"] * len(PIPELINE_STAGES))
+    weights = forecast_weights(conversion_rates(period), period, today)
+    weight_cases = " ".join(["WHEN %s THEN %s"] * len(weights)) or "WHEN NULL THEN 0"
+
+    # INSERT first, then WITH: SQLite reports the rows written only for a statement that starts with INSERT.
+    statement = f"""
+INSERT INTO {ProgressSnapshot._meta.db_table} (
+    organization_id, period_key, admitted, target, completed_on, pipeline, pipeline_total, forecast,
+    breakdowns, computed_at, stale
+)
+WITH scope AS ({scope}),
+levels(level) AS (VALUES {levels}),
+credits AS (
+    SELECT organization_id AS org_id, admitted_on, category, gender, age_band, sector
+    FROM {AdmissionCredit._meta.db_table}
+    WHERE admitted_on >= %s AND admitted_on <= %s {credit_scope}
+),
+totals AS (SELECT org_id, count(*) AS n FROM credits GROUP BY org_id),
+targets AS (SELECT organization_id AS org_id, count AS n FROM {Target._meta.db_table} WHERE {target_filter}),
+reached AS (SELECT t.org_id, g.n AS goal FROM totals t JOIN targets g ON g.org_id = t.org_id WHERE t.n >= g.n),
+daily AS (
+    SELECT c.org_id, c.admitted_on, count(*) AS n FROM credits c JOIN reached r ON r.org_id = c.org_id
+    GROUP BY c.org_id, c.admitted_on
+),
+running AS (SELECT org_id, admitted_on, sum(n) OVER (PARTITION BY org_id ORDER BY admitted_on) AS total FROM daily),
+completed AS (
+    SELECT u.org_id, min(u.admitted_on) AS day FROM running u JOIN reached r ON r.org_id = u.org_id
+    WHERE u.total >= r.goal GROUP BY u.org_id
+),
+dims AS (
+    SELECT org_id, 'by_category' AS dim, category AS k, count(*) AS n FROM credits GROUP BY org_id, category
+    UNION ALL SELECT org_id, 'by_gender', gender, count(*) FROM credits GROUP BY org_id, gender
+    UNION ALL SELECT org_id, 'by_age_band', age_band, count(*) FROM credits GROUP BY org_id, age_band
+    UNION ALL SELECT org_id, 'by_sector', sector, count(*) FROM credits GROUP BY org_id, sector
+    UNION ALL SELECT org_id, 'by_month', {sql["month"].format(value="admitted_on")}, count(*) FROM credits
+        GROUP BY org_id, {sql["month"].format(value="admitted_on")}
+),
+per_dim AS (SELECT org_id, dim, {agg("k", "n")} AS counts FROM dims GROUP BY org_id, dim),
+breakdowns AS (SELECT org_id, {agg("dim", sql["nested"].format(value="counts"))} AS counts FROM per_dim GROUP BY org_id),
+waiting AS (
+    SELECT home_cell_id AS cell_id, stage, count(*) AS n FROM {Candidate._meta.db_table}
+    WHERE stage IN ({stage_marks}) AND home_cell_id IS NOT NULL GROUP BY home_cell_id, stage
+),
+pipeline_rows AS (
+    SELECT s.id AS org_id, w.stage, sum(w.n) AS n
+    FROM waiting w
+    JOIN {org_table} cell ON cell.id = w.cell_id {cell_scope}
+    JOIN levels l ON l.level <= cell.depth
+    JOIN scope s ON s.path = substr(cell.path, 1, {Organization.steplen} * l.level)
+    GROUP BY s.id, w.stage
+),
+pipeline AS (
+    SELECT org_id, {agg("stage", "n")} AS counts, sum(n) AS total,
+        sum(n * CASE stage {weight_cases} ELSE 0 END) AS expected
+    FROM pipeline_rows GROUP BY org_id
+)
+SELECT s.id, %s, coalesce(t.n, 0), g.n, c.day, coalesce(p.counts, {sql["empty"]}), coalesce(p.total, 0),
+    coalesce(t.n, 0) + coalesce(p.expected, 0), coalesce(b.counts, {sql["empty"]}), %s, %s
+FROM scope s
+LEFT JOIN totals t ON t.org_id = s.id
+LEFT JOIN targets g ON g.org_id = s.id
+LEFT JOIN completed c ON c.org_id = s.id
+LEFT JOIN breakdowns b ON b.org_id = s.id
+LEFT JOIN pipeline p ON p.org_id = s.id
+WHERE true
+ON CONFLICT (organization_id, period_key) DO UPDATE SET
+    admitted = excluded.admitted, target = excluded.target, completed_on = excluded.completed_on,
+    pipeline = excluded.pipeline, pipeline_total = excluded.pipeline_total, forecast = excluded.forecast,
+    breakdowns = excluded.breakdowns, computed_at = excluded.computed_at, stale = excluded.stale
+"""
+    # Parameters in the order their marks appear above.
+    if organization_ids is not None:
+        params += ids
+    params += [ops.adapt_datefield_value(period.start), ops.adapt_datefield_value(period.end)]
+    if organization_ids is not None:
+        params += ids
+    params.append(period.year if period.year else period.term.pk)
+    params += [str(stage) for stage in PIPELINE_STAGES]
+    if organization_ids is not None:
+        params += [f"{path}%" for path in tops]
+    for stage, weight in weights.items():
+        params += [str(stage), weight]
+    params += [period.key, ops.adapt_datetimefield_value(computed_at), False]
+    return statement, params
 
 
-def _pipelines(organizations: list[Organization]) -> dict[int, dict[str, int]]:
-    """People in the pipeline by stage, for each organization's current subtree."""
-    scope = subtrees_q(topmost(organizations), field="home_cell__path")
-    id_by_path = {org.path: org.pk for org in organizations}
-    pipelines: dict[int, dict[str, int]] = {org.pk: {stage: 0 for stage in PIPELINE_STAGES} for org in organizations}
-    rows = (
-        Candidate.objects.filter(scope, stage__in=PIPELINE_STAGES)
-        .values_list("home_cell__path", "stage")
-        .annotate(n=Count("id"))
-    )
-    for cell_path, stage, n in rows:
-        for path in lineage_paths(cell_path):
-            org_id = id_by_path.get(path)
-            if org_id is not None:
-                pipelines[org_id][stage] += n
-    return pipelines
+def summary_row(org: Organization, snapshot: ProgressSnapshot, period: Period, today: datetime.date) -> dict:
+    """One organization's line: its stored figures and what follows from them today."""
+    admitted, target = snapshot.admitted, snapshot.target
+    status, expected = pace_status(admitted, target, period, today)
+    predicted = round(snapshot.forecast, 1)
+    done_on = snapshot.completed_on
+    return {
+        "org": org.code,
+        "name": org.name,
+        "kind": org.kind,
+        "is_active": org.is_active,
+        "admitted": admitted,
+        "target": target,
+        "percent": percent(admitted, target),
+        "status": status,
+        "expected_to_date": expected,
+        "pipeline_total": snapshot.pipeline_total,
+        "forecast": predicted,
+        "source_gap": target is not None and predicted < target,
+        "completed_on": done_on.isoformat() if done_on else None,
+        "completed_early": bool(done_on and done_on < period.end and today <= period.end),
+    }
 
 
-def compute_figures(
-    organizations: list[Organization], period: Period, today: datetime.date
-) -> dict[int, dict]:
-    """The full figures of each organization for the period, as stored in its snapshot."""
-    organizations = list(organizations)
-    if not organizations:
-        return {}
-    children = _children_by_parent(organizations)
-    everyone = {org.pk: org for org in organizations}
-    for kids in children.values():
-        everyone.update({kid.pk: kid for kid in kids})
-    ids = list(everyone)
-
-    credits = AdmissionCredit.objects.filter(
-        organization_id__in=ids, admitted_on__gte=period.start, admitted_on__lte=period.end
-    )
-    admitted = defaultdict(int)
-    breakdowns = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
-    own_ids = {org.pk for org in organizations}
-    rows = credits.values_list("organization_id", "category", "gender", "age_band", "sector").annotate(
-        month=TruncMonth("admitted_on"), n=Count("id")
-    )
-    for org_id, category, gender, band, sector, month, n in rows:
-        admitted[org_id] += n
-        if org_id not in own_ids:
-            continue
-        breakdowns[org_id]["by_category"][category] += n
-        breakdowns[org_id]["by_gender"][gender] += n
-        breakdowns[org_id]["by_age_band"][band] += n
-        breakdowns[org_id]["by_sector"][sector] += n
-        breakdowns[org_id]["by_month"][f"{month:%Y-%m}"] += n
-
-    targets = dict(
-        Target.objects.filter(organization_id__in=ids, **_target_lookup(period)).values_list("organization_id", "count")
-    )
-    pipelines = _pipelines(list(everyone.values()))
-    rates = conversion_rates(period)
-    completed_on = _completion_dates(
-        [org_id for org_id in ids if targets.get(org_id) and admitted[org_id] >= targets[org_id]], targets, period
-    )
-
-    def summary(org: Organization) -> dict:
-        target = targets.get(org.pk)
-        status, expected = pace_status(admitted[org.pk], target, period, today)
-        pipeline = pipelines[org.pk]
-        predicted = forecast(admitted[org.pk], pipeline, rates, period, today)
-        done_on = completed_on.get(org.pk)
-        return {
-            "org": org.code,
-            "name": org.name,
-            "kind": org.kind,
-            "is_active": org.is_active,
-            "admitted": admitted[org.pk],
-            "target": target,
-            "percent": percent(admitted[org.pk], target),
-            "status": status,
-            "expected_to_date": expected,
-            "pipeline_total": sum(pipeline.values()),
-            "forecast": predicted,
-            "source_gap": target is not None and predicted < target,
-            "completed_on": done_on.isoformat() if done_on else None,
-            "completed_early": bool(done_on and done_on < period.end and today <= period.end),
+def figures_data(
+    org: Organization,
+    snapshot: ProgressSnapshot,
+    units: list[tuple[Organization, ProgressSnapshot]],
+    period: Period,
+    today: datetime.date,
+) -> dict:
+    """Everything a dashboard, the API and the reports show for one organization and period."""
+    child_rows = [
+        summary_row(unit, unit_snapshot, period, today)
+        for unit, unit_snapshot in units
+        # A closed unit with nothing in the period is noise in today's table.
+        if unit.is_active or unit_snapshot.admitted or unit_snapshot.target is not None
+    ]
+    data = summary_row(org, snapshot, period, today)
+    child_targets = [row["target"] for row in child_rows if row["target"] is not None]
+    data.update(
+        {
+            "period": period.key,
+            "period_label": period.label,
+            "period_start": period.start.isoformat(),
+            "period_end": period.end.isoformat(),
+            "today": today.isoformat(),
+            "children_target": sum(child_targets) if child_targets else None,
+            "children_without_plan": sum(1 for row in child_rows if row["target"] is None),
+            "pipeline": {str(stage): snapshot.pipeline.get(stage, 0) for stage in PIPELINE_STAGES},
+            "children": child_rows,
+            "alerts": _alerts(data, child_rows),
         }
-
-    # Each organization's row once, whether it is shown as itself or as someone's unit.
-    summaries = {pk: summary(org) for pk, org in everyone.items()}
-    figures = {}
-    for org in organizations:
-        child_rows = [
-            summaries[kid.pk] for kid in children.get(org.pk, [])
-            # A closed unit with nothing in the period is noise in today's table.
-            if kid.is_active or admitted[kid.pk] or targets.get(kid.pk) is not None
-        ]
-        data = dict(summaries[org.pk])
-        child_targets = [row["target"] for row in child_rows if row["target"] is not None]
-        data.update(
-            {
-                "period": period.key,
-                "period_label": period.label,
-                "period_start": period.start.isoformat(),
-                "period_end": period.end.isoformat(),
-                "today": today.isoformat(),
-                "children_target": sum(child_targets) if child_targets else None,
-                "children_without_plan": sum(1 for row in child_rows if row["target"] is None),
-                "pipeline": pipelines[org.pk],
-                "children": child_rows,
-                "alerts": _alerts(data, child_rows),
-                **{key: dict(values) for key, values in breakdowns[org.pk].items()},
-            }
-        )
-        for key in ("by_category", "by_gender", "by_age_band", "by_sector", "by_month"):
-            data.setdefault(key, {})
-        figures[org.pk] = data
-    return figures
-
-
-def _completion_dates(org_ids: list[int], targets: dict[int, int], period: Period) -> dict[int, datetime.date]:
-    """The ceremony date on which each organization reached its target."""
-    if not org_ids:
-        return {}
-    rows = (
-        AdmissionCredit.objects.filter(organization_id__in=org_ids, admitted_on__gte=period.start, admitted_on__lte=period.end)
-        .values_list("organization_id", "admitted_on")
-        .annotate(n=Count("id"))
-        .order_by("organization_id", "admitted_on")
     )
-    running = defaultdict(int)
-    reached = {}
-    for org_id, day, n in rows:
-        running[org_id] += n
-        if org_id not in reached and running[org_id] >= targets[org_id]:
-            reached[org_id] = day
-    return reached
+    for key in BREAKDOWNS:
+        data[key] = snapshot.breakdowns.get(key, {})
+    return data
 
 
 def _alerts(own: dict, children: list[dict]) -> list[dict]:

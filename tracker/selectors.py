@@ -9,7 +9,7 @@ from cells.models import Organization
 from . import progress
 from .models import ProgressSnapshot
 from .periods import Period
-from .services import snapshots_write
+from .services import snapshots_recompute
 
 
 @dataclass
@@ -20,10 +20,30 @@ class Figures:
 
 
 def figures_for(organization: Organization, period: Period, today: datetime.date) -> Figures:
-    """The stored snapshot; computed on the spot (and stored) only when none exists yet."""
-    snapshot = ProgressSnapshot.objects.filter(organization=organization, period_key=period.key).first()
-    if snapshot is None:
-        [snapshot] = snapshots_write(
-            period_key=period.key, figures_by_org=progress.compute_figures([organization], period, today)
-        )
-    return Figures(data=snapshot.data, computed_at=snapshot.computed_at, stale=snapshot.stale)
+    """The organization's stored snapshot and its units' rows: two queries however many units.
+
+    Snapshots that do not exist yet (a new unit, a period nobody looked at) are computed on the spot.
+    """
+    units = list(Organization.objects.filter(path__startswith=organization.path, depth=organization.depth + 1).order_by("path"))
+    snapshots = _snapshots([organization, *units], period)
+    missing = [org.pk for org in [organization, *units] if org.pk not in snapshots]
+    if missing:
+        snapshots_recompute(period=period, today=today, organization_ids=missing)
+        snapshots = _snapshots([organization, *units], period)
+    own = snapshots[organization.pk]
+    data = progress.figures_data(organization, own, [(unit, snapshots[unit.pk]) for unit in units], period, today)
+    return Figures(data=data, computed_at=own.computed_at, stale=own.stale)
+
+
+def _snapshots(organizations: list[Organization], period: Period) -> dict[int, ProgressSnapshot]:
+    rows = ProgressSnapshot.objects.filter(organization__in=[org.pk for org in organizations], period_key=period.key)
+    return {row.organization_id: row for row in rows}
+
+
+def fresh_figures(organizations: list[Organization], period: Period, today: datetime.date) -> dict[int, dict]:
+    """Recompute these organizations and their units now, then read their figures (for checks and tests)."""
+    ids = {org.pk for org in organizations}
+    for org in organizations:
+        ids.update(Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).values_list("pk", flat=True))
+    snapshots_recompute(period=period, today=today, organization_ids=ids)
+    return {org.pk: figures_for(org, period, today).data for org in organizations}

@@ -1,13 +1,16 @@
 """Keeping the progress snapshots current: mark them out of date, queue the recompute."""
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from . import progress
 from .models import ProgressSnapshot
+from .periods import Period
 
 logger = logging.getLogger(__name__)
 
@@ -48,19 +51,18 @@ def queue_recompute(organization_ids: list[int]) -> bool:
     return True
 
 
-def snapshots_write(*, period_key: str, figures_by_org: dict[int, dict]) -> list[ProgressSnapshot]:
-    """Store freshly computed figures in one statement: a worker killed midway leaves the old ones."""
-    now = timezone.now()
-    rows = [
-        ProgressSnapshot(organization_id=org_id, period_key=period_key, data=data, computed_at=now, stale=False)
-        for org_id, data in figures_by_org.items()
-    ]
-    with transaction.atomic():
-        ProgressSnapshot.objects.bulk_create(
-            rows,
-            batch_size=1000,
-            update_conflicts=True,
-            unique_fields=["organization", "period_key"],
-            update_fields=["data", "computed_at", "stale"],
-        )
-    return rows
+def snapshots_recompute(*, period: Period, today: datetime.date, organization_ids: Iterable[int] | None = None) -> int:
+    """Compute and store the snapshots of these organizations (None: every one) for the period.
+
+    One statement in one transaction: a worker killed midway leaves the previous figures.
+    """
+    ids = None if organization_ids is None else sorted(set(organization_ids))
+    if ids == []:
+        return 0
+    statement, params = progress.recompute_statement(period, today, timezone.now(), ids)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The whole country's breakdowns are grouped in memory rather than on disk.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute(statement, params)
+        return cursor.rowcount

@@ -12,7 +12,7 @@ from cells.models import Organization
 from . import progress
 from .models import ProgressSnapshot
 from .periods import PeriodError, current_term, current_year, parse_period
-from .services import snapshots_write
+from .services import snapshots_recompute
 
 logger = logging.getLogger(__name__)
 
@@ -39,22 +39,17 @@ def _periods_to_refresh(organization_ids: list[int] | None, today):
 def recompute_organizations(organization_ids: list[int]) -> int:
     """Recompute the snapshots of these organizations and all their ancestors."""
     today = timezone.localdate()
-    organizations = progress.organizations_with_ancestors(organization_ids)
-    ids = [org.pk for org in organizations]
-    written = 0
-    for period in _periods_to_refresh(ids, today):
-        written += len(snapshots_write(period_key=period.key, figures_by_org=progress.compute_figures(organizations, period, today)))
-    return written
+    ids = [org.pk for org in progress.organizations_with_ancestors(organization_ids)]
+    return sum(
+        snapshots_recompute(period=period, today=today, organization_ids=ids) for period in _periods_to_refresh(ids, today)
+    )
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=2, retry_jitter=True, max_retries=3)
 def recompute_all() -> int:
     """The nightly full recompute of every organization for the current and the stored periods."""
     today = timezone.localdate()
-    organizations = list(Organization.objects.all())
-    written = 0
-    for period in _periods_to_refresh(None, today):
-        written += len(snapshots_write(period_key=period.key, figures_by_org=progress.compute_figures(organizations, period, today)))
+    written = sum(snapshots_recompute(period=period, today=today) for period in _periods_to_refresh(None, today))
     logger.info("Recomputed %s snapshots", written)
     return written
 
