@@ -332,7 +332,13 @@ class AdmissionCredit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["admission", "organization"], name="credit_an_organization_once"),
         ]
-        indexes = [models.Index(fields=["organization", "admitted_on"])]
+        indexes = [
+            # Covering (on PostgreSQL): an organization's figures are read from the index alone.
+            models.Index(
+                fields=["organization", "admitted_on"], include=["category", "gender", "age_band", "sector"],
+                name="credit_by_organization_day",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.admission} → {self.organization}"

@@ -18,6 +18,7 @@ class ProgressSnapshot(models.Model):
     pipeline = models.JSONField(_("pipeline by stage"), default=dict)
     pipeline_total = models.PositiveIntegerField(_("in the pipeline"), default=0)
     forecast = models.FloatField(_("forecast"), default=0)
+    # Flat, as written by one aggregation: {"by_category:teacher": 18, "by_month:2023-03": 5, …}.
     breakdowns = models.JSONField(_("breakdowns"), default=dict)
     computed_at = models.DateTimeField(_("computed at"))
     # Set in the same transaction as a change the figures do not include yet.

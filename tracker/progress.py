@@ -107,13 +107,11 @@ def forecast_weights(rates: ConversionRates, period: Period, today: datetime.dat
 _DIALECTS = {
     "postgresql": {
         "object_agg": "jsonb_object_agg({key}, {value})",
-        "nested": "{value}",
         "empty": "'{}'::jsonb",
         "month": "to_char({value}, 'YYYY-MM')",
     },
     "sqlite": {
         "object_agg": "json_group_object({key}, {value})",
-        "nested": "json({value})",
         "empty": "'{}'",
         "month": "strftime('%%Y-%%m', {value})",
     },
@@ -133,13 +131,15 @@ def recompute_statement(
         return sql["object_agg"].format(key=key, value=value)
 
     if organization_ids is None:
-        scope, credit_scope, cell_scope = f"SELECT id, path FROM {org_table}", "", ""
+        scope, credit_scope, target_scope, cell_scope = f"SELECT id, path FROM {org_table}", "", "", ""
     else:
         ids = sorted(set(organization_ids))
         marks = ", ".join(["%s"] * len(ids))
-        scope, credit_scope = f"SELECT id, path FROM {org_table} WHERE id IN ({marks})", f"AND organization_id IN ({marks})"
+        scope = f"SELECT id, path FROM {org_table} WHERE id IN ({marks})"
+        credit_scope = target_scope = f"AND organization_id IN ({marks})"
         tops = [org.path for org in topmost(list(Organization.objects.filter(pk__in=ids).only("path", "depth")))]
         cell_scope = "AND (" + " OR ".join(["cell.path LIKE %s"] * len(tops)) + ")"
+    month = sql["month"].format(value="admitted_on")
     max_depth = Organization.objects.order_by("-depth").values_list("depth", flat=True).first() or 1
     levels = ", ".join(f"({level})" for level in range(1, max_depth + 1))
     target_filter = "year = %s" if period.year else "term_id = %s"
@@ -161,7 +161,9 @@ credits AS (
     WHERE admitted_on >= %s AND admitted_on <= %s {credit_scope}
 ),
 totals AS (SELECT org_id, count(*) AS n FROM credits GROUP BY org_id),
-targets AS (SELECT organization_id AS org_id, count AS n FROM {Target._meta.db_table} WHERE {target_filter}),
+targets AS (
+    SELECT organization_id AS org_id, count AS n FROM {Target._meta.db_table} WHERE {target_filter} {target_scope}
+),
 reached AS (SELECT t.org_id, g.n AS goal FROM totals t JOIN targets g ON g.org_id = t.org_id WHERE t.n >= g.n),
 daily AS (
     SELECT c.org_id, c.admitted_on, count(*) AS n FROM credits c JOIN reached r ON r.org_id = c.org_id
@@ -173,31 +175,30 @@ completed AS (
     WHERE u.total >= r.goal GROUP BY u.org_id
 ),
 dims AS (
-    SELECT org_id, 'by_category' AS dim, category AS k, count(*) AS n FROM credits GROUP BY org_id, category
-    UNION ALL SELECT org_id, 'by_gender', gender, count(*) FROM credits GROUP BY org_id, gender
-    UNION ALL SELECT org_id, 'by_age_band', age_band, count(*) FROM credits GROUP BY org_id, age_band
-    UNION ALL SELECT org_id, 'by_sector', sector, count(*) FROM credits GROUP BY org_id, sector
-    UNION ALL SELECT org_id, 'by_month', {sql["month"].format(value="admitted_on")}, count(*) FROM credits
-        GROUP BY org_id, {sql["month"].format(value="admitted_on")}
+    SELECT org_id, 'by_category:' || category AS k, count(*) AS n FROM credits GROUP BY org_id, category
+    UNION ALL SELECT org_id, 'by_gender:' || gender, count(*) FROM credits GROUP BY org_id, gender
+    UNION ALL SELECT org_id, 'by_age_band:' || age_band, count(*) FROM credits GROUP BY org_id, age_band
+    UNION ALL SELECT org_id, 'by_sector:' || sector, count(*) FROM credits GROUP BY org_id, sector
+    UNION ALL SELECT org_id, 'by_month:' || {month}, count(*) FROM credits GROUP BY org_id, {month}
 ),
-per_dim AS (SELECT org_id, dim, {agg("k", "n")} AS counts FROM dims GROUP BY org_id, dim),
-breakdowns AS (SELECT org_id, {agg("dim", sql["nested"].format(value="counts"))} AS counts FROM per_dim GROUP BY org_id),
+breakdowns AS (SELECT org_id, {agg("k", "n")} AS counts FROM dims GROUP BY org_id),
 waiting AS (
     SELECT home_cell_id AS cell_id, stage, count(*) AS n FROM {Candidate._meta.db_table}
     WHERE stage IN ({stage_marks}) AND home_cell_id IS NOT NULL GROUP BY home_cell_id, stage
 ),
 pipeline_rows AS (
-    SELECT s.id AS org_id, w.stage, sum(w.n) AS n
+    -- Summed per ancestor path first: joining the sums to the organizations is then cheap.
+    SELECT substr(cell.path, 1, {Organization.steplen} * l.level) AS path, w.stage, sum(w.n) AS n
     FROM waiting w
     JOIN {org_table} cell ON cell.id = w.cell_id {cell_scope}
     JOIN levels l ON l.level <= cell.depth
-    JOIN scope s ON s.path = substr(cell.path, 1, {Organization.steplen} * l.level)
-    GROUP BY s.id, w.stage
+    GROUP BY substr(cell.path, 1, {Organization.steplen} * l.level), w.stage
 ),
 pipeline AS (
-    SELECT org_id, {agg("stage", "n")} AS counts, sum(n) AS total,
-        sum(n * CASE stage {weight_cases} ELSE 0 END) AS expected
-    FROM pipeline_rows GROUP BY org_id
+    SELECT s.id AS org_id, {agg("p.stage", "p.n")} AS counts, sum(p.n) AS total,
+        sum(p.n * CASE p.stage {weight_cases} ELSE 0 END) AS expected
+    FROM pipeline_rows p JOIN scope s ON s.path = p.path
+    GROUP BY s.id
 )
 SELECT s.id, %s, coalesce(t.n, 0), g.n, c.day, coalesce(p.counts, {sql["empty"]}), coalesce(p.total, 0),
     coalesce(t.n, 0) + coalesce(p.expected, 0), coalesce(b.counts, {sql["empty"]}), %s, %s
@@ -220,6 +221,8 @@ ON CONFLICT (organization_id, period_key) DO UPDATE SET
     if organization_ids is not None:
         params += ids
     params.append(period.year if period.year else period.term.pk)
+    if organization_ids is not None:
+        params += ids
     params += [str(stage) for stage in PIPELINE_STAGES]
     if organization_ids is not None:
         params += [f"{path}%" for path in tops]
@@ -284,7 +287,10 @@ def figures_data(
         }
     )
     for key in BREAKDOWNS:
-        data[key] = snapshot.breakdowns.get(key, {})
+        data[key] = {}
+    for key, count in snapshot.breakdowns.items():
+        breakdown, _colon, value = key.partition(":")
+        data[breakdown][value] = count
     return data
 
 
