@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Load test on this machine, loopback only: gunicorn + PostgreSQL + Redis + a Celery worker, and locust
-# with 50 users (secretaries and staff) for a bounded time.
+# with 50 users (secretaries and staff) for a bounded time. The figures are of the steady state: the
+# statistics restart once every user has logged in (a login is a deliberately slow password hash).
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench bash bench/loadtest.sh
 # The database must hold the synthetic country (bench/progress.py or generate_synthetic).
 set -euo pipefail
@@ -25,7 +26,7 @@ SERVER=$!
 trap 'kill $SERVER $WORKER 2>/dev/null; wait 2>/dev/null' EXIT
 for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/accounts/login/" && break; sleep 0.2; done
 
-.venv/bin/locust -f bench/locustfile.py --headless --users "$USERS" --spawn-rate 10 --run-time "$DURATION" \
+.venv/bin/locust -f bench/locustfile.py --headless --users "$USERS" --spawn-rate 5 --run-time "$DURATION" --reset-stats \
   --host "http://127.0.0.1:$PORT" --csv "$OUT/stats" --only-summary --stop-timeout 10 || true
 
 $PY - "$OUT/stats_stats.csv" <<'PYEOF'

@@ -142,7 +142,10 @@ class Candidate(models.Model):
         verbose_name = _("candidate")
         verbose_name_plural = _("candidates")
         ordering = ["full_name", "date_of_birth"]
-        indexes = [models.Index(fields=["stage", "home_cell"])]
+        indexes = [
+            models.Index(fields=["stage", "home_cell"]),
+            models.Index(fields=["full_name", "id"], name="candidate_list_order"),  # the lists' order
+        ]
 
     def __str__(self) -> str:
         return self.full_name

@@ -48,7 +48,8 @@ def candidate_list(request):
     today = timezone.localdate()
     queryset = _candidates_for(request.user).select_related("home_cell").order_by("full_name", "pk")
     filterset = CandidateFilter(request.GET, queryset=queryset)
-    candidates = filterset.qs.distinct()
+    # No DISTINCT: the only join (the "sourced in" year) meets one event per person (one_event_per_stage).
+    candidates = filterset.qs
     if request.GET.get("overdue"):
         overdue_ids = [d.candidate.pk for d in rules.deadlines(candidates, today, soon_days=0) if d.overdue]
         candidates = candidates.filter(pk__in=overdue_ids)

@@ -51,6 +51,12 @@ class Organization(MP_Node):
     class Meta:
         verbose_name = _("party organization")
         verbose_name_plural = _("party organizations")
+        indexes = [
+            # Subtrees are `path LIKE 'prefix%'`; on PostgreSQL only this operator class lets that use an index.
+            models.Index(fields=["path"], name="organization_path_prefix", opclasses=["varchar_pattern_ops"]),
+            # The units of an organization: one depth, one prefix (the country has 34 among 300,000).
+            models.Index(fields=["depth", "path"], name="organization_units", opclasses=["int4_ops", "varchar_pattern_ops"]),
+        ]
 
     def __str__(self) -> str:
         return self.name

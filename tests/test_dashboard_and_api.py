@@ -3,7 +3,7 @@ import re
 import pytest
 
 from cells.models import Organization
-from tracker.models import ProgressSnapshot
+from tracker.models import PendingRecompute
 
 from .factories import OrganizationFactory, UserFactory, role
 
@@ -44,7 +44,7 @@ def test_every_page_says_how_old_its_figures_are(district_secretary):
 
 def test_a_stale_snapshot_says_so(district_secretary):
     district_secretary.get("/org/thanh-hoa/?period=2023")
-    ProgressSnapshot.objects.filter(organization__code="thanh-hoa", period_key="2023").update(stale=True)
+    PendingRecompute.objects.create(organization=Organization.objects.get(code="thanh-hoa"))
     page = district_secretary.get("/org/thanh-hoa/?period=2023").content.decode()
     assert "Các thay đổi mới đang được tính" in page
 

@@ -6,7 +6,7 @@ from kombu.exceptions import OperationalError
 
 from cells.models import Organization
 from tracker import tasks
-from tracker.models import ProgressSnapshot
+from tracker.models import PendingRecompute, ProgressSnapshot
 from tracker.periods import year_period
 from tracker.selectors import figures_for
 
@@ -25,32 +25,51 @@ def test_an_admission_recomputes_the_cell_and_every_ancestor_on_commit(tree, dja
     with django_capture_on_commit_callbacks(execute=True):
         admit(tree["cell_a"], datetime.date(2023, 5, 1))
     for code in ("d", "c", "c-a"):
-        refreshed = snapshot(code, "2023")
-        assert refreshed.admitted == 1 and not refreshed.stale
+        assert snapshot(code, "2023").admitted == 1
+    assert not PendingRecompute.objects.exists()
 
 
 def test_many_changes_in_one_transaction_queue_one_recompute(tree, django_capture_on_commit_callbacks, monkeypatch):
     calls = []
-    monkeypatch.setattr(tasks.recompute_organizations, "delay", lambda ids: calls.append(ids))
+    monkeypatch.setattr(tasks.recompute_pending, "delay", lambda: calls.append(1))
     with django_capture_on_commit_callbacks(execute=True):
         admit(tree["cell_a"], datetime.date(2023, 5, 1))
         admit(tree["cell_b"], datetime.date(2023, 6, 1))
     assert len(calls) == 1
-    assert set(calls[0]) >= {tree["cell_a"].pk, tree["cell_b"].pk, tree["district"].pk}
+    pending = set(PendingRecompute.objects.values_list("organization_id", flat=True))
+    assert pending >= {tree["cell_a"].pk, tree["cell_b"].pk, tree["district"].pk}
+    assert tasks.recompute_pending() > 0  # one job takes everything
+    assert not PendingRecompute.objects.exists() and tasks.recompute_pending() == 0
+
+
+def test_a_rolled_back_change_does_not_stop_later_ones_from_queueing(tree, django_capture_on_commit_callbacks, monkeypatch):
+    from django.db import transaction
+
+    calls = []
+    monkeypatch.setattr(tasks.recompute_pending, "delay", lambda: calls.append(1))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        admit(tree["cell_a"], datetime.date(2023, 5, 1))
+        raise RuntimeError("the change fails")
+    with django_capture_on_commit_callbacks(execute=True):
+        admit(tree["cell_b"], datetime.date(2023, 6, 1))
+    assert calls == [1]
 
 
 def test_saving_still_works_when_the_broker_is_down(tree, django_capture_on_commit_callbacks, monkeypatch):
     figures_for(tree["district"], year_period(2023), TODAY)
 
-    def broker_down(ids):
+    def broker_down():
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.recompute_organizations, "delay", broker_down)
+    monkeypatch.setattr(tasks.recompute_pending, "delay", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         admission = admit(tree["cell_a"], datetime.date(2023, 5, 1))
     assert admission.pk
-    stale = snapshot("d", "2023")
-    assert stale.stale and stale.admitted == 0  # old figures, marked as such
+    old = figures_for(tree["district"], year_period(2023), TODAY)
+    assert old.stale and old.data["admitted"] == 0  # old figures, marked as such
+    tasks.recompute_all()  # the nightly job catches up
+    fresh = figures_for(tree["district"], year_period(2023), TODAY)
+    assert not fresh.stale and fresh.data["admitted"] == 1
 
 
 def _base_figures(row):
@@ -59,11 +78,12 @@ def _base_figures(row):
 
 def test_the_recompute_is_idempotent(tree):
     admit(tree["cell_a"], datetime.date(2026, 5, 1))
-    tasks.recompute_organizations([tree["cell_a"].pk])
+    tasks.recompute_pending()
     first = _base_figures(snapshot("d", "2026"))
-    written = tasks.recompute_organizations([tree["cell_a"].pk])
-    assert written == ProgressSnapshot.objects.filter(organization__code__in=["d", "c", "c-a"]).count() > 0
-    tasks.recompute_organizations([tree["cell_a"].pk])
+    for _ in range(2):
+        PendingRecompute.objects.create(organization=tree["cell_a"])
+        written = tasks.recompute_pending()
+        assert written == ProgressSnapshot.objects.filter(organization__code__in=["d", "c", "c-a"]).count() > 0
     assert _base_figures(snapshot("d", "2026")) == first
     assert first[0] == 1
     assert ProgressSnapshot.objects.filter(organization__code="d", period_key="2026").count() == 1
@@ -87,14 +107,18 @@ def test_the_nightly_schedule_is_in_the_database(db):
 @pytest.mark.skipif(not os.environ.get("CI_REAL_WORKER"), reason="needs the real Celery worker that .ci/run starts")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_recomputes_the_figures():
+    import time
+
+    today = datetime.date.today()
     district = OrganizationFactory(kind=Organization.Kind.DISTRICT)
     cell = OrganizationFactory(kind=Organization.Kind.GRASSROOTS_CELL, parent=district)
-    admit(cell, datetime.date(2023, 5, 1))  # committed: the worker sees it
-    result = tasks.recompute_organizations.delay([cell.pk])
-    assert result.get(timeout=60) > 0
-    assert ProgressSnapshot.objects.get(organization=district, period_key=str(datetime.date.today().year)).admitted == 0
-    written = tasks.recompute_organizations.delay([cell.pk]).get(timeout=60)
-    assert written == ProgressSnapshot.objects.filter(organization__in=[district, cell]).count()
+    admit(cell, today)  # committed: its job is queued on the broker and the worker takes it
+    counted = ProgressSnapshot.objects.filter(organization=district, period_key=str(today.year), admitted=1)
+    deadline = time.monotonic() + 60
+    while not counted.exists() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert counted.exists() and not PendingRecompute.objects.exists()
+    assert tasks.recompute_pending.delay().get(timeout=60) == 0  # nothing left for a second job
 
 
 def test_a_recompute_that_fails_midway_leaves_the_previous_figures(tree, monkeypatch):
@@ -115,7 +139,8 @@ def test_a_recompute_that_fails_midway_leaves_the_previous_figures(tree, monkeyp
 
     monkeypatch.setattr(progress, "recompute_statement", fails_on_the_cells_row)
     with pytest.raises(IntegrityError):
-        tasks.recompute_organizations([tree["cell_a"].pk])
-    old = snapshot("d", "2023")
-    assert old.admitted == 0 and old.stale  # the old, marked figures: nothing half-written
+        tasks.recompute_pending()
+    old = figures_for(tree["district"], year_period(2023), TODAY)
+    assert old.data["admitted"] == 0 and old.stale  # the old, marked figures: nothing half-written
+    assert PendingRecompute.objects.filter(organization=tree["cell_a"]).exists()  # taken back for the next job
     assert not ProgressSnapshot.objects.filter(organization__code="c-a", period_key="2023").exists()

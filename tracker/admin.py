@@ -13,13 +13,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 @admin.register(ProgressSnapshot)
 class ProgressSnapshotAdmin(admin.ModelAdmin):
-    list_display = ["organization", "period_key", "admitted", "target", "computed_at", "stale"]
-    list_filter = ["period_key", "stale"]
+    list_display = ["organization", "period_key", "admitted", "target", "computed_at"]
+    list_filter = ["period_key"]
     search_fields = ["organization__name", "organization__code"]
     list_select_related = ["organization"]
     readonly_fields = [
         "organization", "period_key", "admitted", "target", "completed_on", "pipeline", "pipeline_total",
-        "forecast", "breakdowns", "computed_at", "stale",
+        "forecast", "breakdowns", "computed_at",
     ]
 
 

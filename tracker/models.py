@@ -21,8 +21,6 @@ class ProgressSnapshot(models.Model):
     # Flat, as written by one aggregation: {"by_category:teacher": 18, "by_month:2023-03": 5, …}.
     breakdowns = models.JSONField(_("breakdowns"), default=dict)
     computed_at = models.DateTimeField(_("computed at"))
-    # Set in the same transaction as a change the figures do not include yet.
-    stale = models.BooleanField(_("out of date"), default=False)
 
     class Meta:
         verbose_name = _("progress snapshot")
@@ -33,6 +31,21 @@ class ProgressSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.period_key}"
+
+
+class PendingRecompute(models.Model):
+    """An organization whose figures a committed change has made out of date.
+
+    Written in the same transaction as the change, so nothing is lost when the broker or the worker
+    is down; the recompute job takes every row there is at once, so a burst of changes costs one job.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    queued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pending recompute")
+        verbose_name_plural = _("pending recomputes")
 
 
 def _new_token_key() -> str:

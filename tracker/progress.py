@@ -151,7 +151,7 @@ def recompute_statement(
     statement = f"""
 INSERT INTO {ProgressSnapshot._meta.db_table} (
     organization_id, period_key, admitted, target, completed_on, pipeline, pipeline_total, forecast,
-    breakdowns, computed_at, stale
+    breakdowns, computed_at
 )
 WITH scope AS ({scope}),
 levels(level) AS (VALUES {levels}),
@@ -201,7 +201,7 @@ pipeline AS (
     GROUP BY s.id
 )
 SELECT s.id, %s, coalesce(t.n, 0), g.n, c.day, coalesce(p.counts, {sql["empty"]}), coalesce(p.total, 0),
-    coalesce(t.n, 0) + coalesce(p.expected, 0), coalesce(b.counts, {sql["empty"]}), %s, %s
+    coalesce(t.n, 0) + coalesce(p.expected, 0), coalesce(b.counts, {sql["empty"]}), %s
 FROM scope s
 LEFT JOIN totals t ON t.org_id = s.id
 LEFT JOIN targets g ON g.org_id = s.id
@@ -212,7 +212,7 @@ WHERE true
 ON CONFLICT (organization_id, period_key) DO UPDATE SET
     admitted = excluded.admitted, target = excluded.target, completed_on = excluded.completed_on,
     pipeline = excluded.pipeline, pipeline_total = excluded.pipeline_total, forecast = excluded.forecast,
-    breakdowns = excluded.breakdowns, computed_at = excluded.computed_at, stale = excluded.stale
+    breakdowns = excluded.breakdowns, computed_at = excluded.computed_at
 """
     # Parameters in the order their marks appear above.
     if organization_ids is not None:
@@ -228,7 +228,7 @@ ON CONFLICT (organization_id, period_key) DO UPDATE SET
         params += [f"{path}%" for path in tops]
     for stage, weight in weights.items():
         params += [str(stage), weight]
-    params += [period.key, ops.adapt_datetimefield_value(computed_at), False]
+    params += [period.key, ops.adapt_datetimefield_value(computed_at)]
     return statement, params
 
 

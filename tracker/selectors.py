@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from cells.models import Organization
 
 from . import progress
-from .models import ProgressSnapshot
+from .models import PendingRecompute, ProgressSnapshot
 from .periods import Period
 from .services import snapshots_recompute
 
@@ -16,7 +16,7 @@ from .services import snapshots_recompute
 class Figures:
     data: dict
     computed_at: datetime.datetime
-    stale: bool
+    stale: bool  # a committed change is not counted yet
 
 
 def figures_for(organization: Organization, period: Period, today: datetime.date) -> Figures:
@@ -32,7 +32,8 @@ def figures_for(organization: Organization, period: Period, today: datetime.date
         snapshots = _snapshots([organization, *units], period)
     own = snapshots[organization.pk]
     data = progress.figures_data(organization, own, [(unit, snapshots[unit.pk]) for unit in units], period, today)
-    return Figures(data=data, computed_at=own.computed_at, stale=own.stale)
+    stale = PendingRecompute.objects.filter(organization=organization).exists()
+    return Figures(data=data, computed_at=own.computed_at, stale=stale)
 
 
 def _snapshots(organizations: list[Organization], period: Period) -> dict[int, ProgressSnapshot]:

@@ -4,15 +4,14 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from cells.models import Organization
 
-from . import progress
 from .models import ProgressSnapshot
 from .periods import PeriodError, current_term, current_year, parse_period
-from .services import snapshots_recompute
+from .services import pending_take, snapshots_recompute
 
 logger = logging.getLogger(__name__)
 
@@ -36,20 +35,26 @@ def _periods_to_refresh(organization_ids: list[int] | None, today):
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=2, retry_jitter=True, max_retries=5)
-def recompute_organizations(organization_ids: list[int]) -> int:
-    """Recompute the snapshots of these organizations and all their ancestors."""
+def recompute_pending() -> int:
+    """Recompute every organization that committed changes made out of date, with its ancestors, at once.
+
+    A burst of changes queues many of these jobs; the first takes everything and the rest find nothing.
+    """
     today = timezone.localdate()
-    ids = [org.pk for org in progress.organizations_with_ancestors(organization_ids)]
-    return sum(
-        snapshots_recompute(period=period, today=today, organization_ids=ids) for period in _periods_to_refresh(ids, today)
-    )
+    with transaction.atomic():
+        ids = pending_take()
+        if not ids:
+            return 0
+        return sum(snapshots_recompute(period=period, today=today, organization_ids=ids) for period in _periods_to_refresh(ids, today))
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=2, retry_jitter=True, max_retries=3)
 def recompute_all() -> int:
     """The nightly full recompute of every organization for the current and the stored periods."""
     today = timezone.localdate()
-    written = sum(snapshots_recompute(period=period, today=today) for period in _periods_to_refresh(None, today))
+    with transaction.atomic():
+        pending_take()  # everything is recomputed below
+        written = sum(snapshots_recompute(period=period, today=today) for period in _periods_to_refresh(None, today))
     logger.info("Recomputed %s snapshots", written)
     return written
 
