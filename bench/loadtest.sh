@@ -38,6 +38,6 @@ for row in rows:
           f"{row['99%']:>7} {float(row['Max Response Time']):>7.0f}")
 PYEOF
 sleep 5  # let the worker finish the last recomputes
-echo "snapshots still out of date: $(psql "$DATABASE_URL" -Atc 'select count(*) from tracker_progresssnapshot where stale')"
+echo "organizations still waiting for a recompute: $(psql "$DATABASE_URL" -Atc 'select count(distinct organization_id) from tracker_pendingrecompute')"
 echo "admissions recorded during the test: $(psql "$DATABASE_URL" -Atc "select count(*) from candidates_admission where decision_number like 'QĐ-%'")"
 echo "server errors logged: $(grep -c 'Traceback' "$OUT/gunicorn.log" || true)"

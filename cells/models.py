@@ -46,7 +46,11 @@ class Organization(MP_Node):
         related_name="merged_from",
     )
 
-    history = HistoricalRecords(excluded_fields=["numchild"])
+    # The latest effective date of a unit moving into or out of this subtree. From that date on its
+    # admissions are the sum of its units' again (the progress engine then adds up instead of counting).
+    restructured_on = models.DateField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["numchild", "restructured_on"])
 
     class Meta:
         verbose_name = _("party organization")

@@ -84,11 +84,18 @@ def organization_move(
     old_lineage = lineage_ids(organization)
     _move_under(organization, new_parent)
     snapshots_invalidate(organization_ids=old_lineage + lineage_ids(organization))
+    _mark_restructured(set(old_lineage + lineage_ids(organization)) - {organization.pk}, effective_on)
     _save_with_history(organization, acting_user=acting_user, reason=f"moved, effective {effective_on:%d/%m/%Y}")
     admission_credits_rebuild(
         admissions=Admission.objects.filter(cell__path__startswith=organization.path, admitted_on__gte=effective_on)
     )
     return organization
+
+
+def _mark_restructured(organization_ids: set[int], effective_on: datetime.date) -> None:
+    Organization.objects.filter(pk__in=organization_ids).filter(
+        Q(restructured_on__isnull=True) | Q(restructured_on__lt=effective_on)
+    ).update(restructured_on=effective_on)
 
 
 def _pipeline_count(organization: Organization) -> int:
@@ -165,6 +172,7 @@ def organization_merge(
     admission_credits_rebuild(admissions=Admission.objects.filter(pk__in=moved_ids))
 
     snapshots_invalidate(organization_ids=lineage_ids(source) + lineage_ids(into))
+    _mark_restructured(set(lineage_ids(source) + lineage_ids(into)), effective_on)
     source.is_active = False
     source.deactivated_on = effective_on
     source.merged_into = into

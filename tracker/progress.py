@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Count
 
 from candidates.models import PIPELINE_STAGES, AdmissionCredit, Candidate, StageEvent
-from cells.models import Organization, Target, lineage_paths
+from cells.models import CELL_KINDS, Organization, Target, lineage_paths
 from cells.selectors import topmost
 
 from .models import ProgressSnapshot
@@ -138,7 +138,7 @@ def recompute_statement(
         scope = f"SELECT id, path FROM {org_table} WHERE id IN ({marks})"
         credit_scope = target_scope = f"AND organization_id IN ({marks})"
         tops = [org.path for org in topmost(list(Organization.objects.filter(pk__in=ids).only("path", "depth")))]
-        cell_scope = "AND (" + " OR ".join(["cell.path LIKE %s"] * len(tops)) + ")"
+        cell_scope = f"AND home_cell_id IN (SELECT id FROM {org_table} WHERE " + " OR ".join(["path LIKE %s"] * len(tops)) + ")"
     month = sql["month"].format(value="admitted_on")
     max_depth = Organization.objects.order_by("-depth").values_list("depth", flat=True).first() or 1
     levels = ", ".join(f"({level})" for level in range(1, max_depth + 1))
@@ -184,13 +184,13 @@ dims AS (
 breakdowns AS (SELECT org_id, {agg("k", "n")} AS counts FROM dims GROUP BY org_id),
 waiting AS (
     SELECT home_cell_id AS cell_id, stage, count(*) AS n FROM {Candidate._meta.db_table}
-    WHERE stage IN ({stage_marks}) AND home_cell_id IS NOT NULL GROUP BY home_cell_id, stage
+    WHERE stage IN ({stage_marks}) AND home_cell_id IS NOT NULL {cell_scope} GROUP BY home_cell_id, stage
 ),
 pipeline_rows AS (
     -- Summed per ancestor path first: joining the sums to the organizations is then cheap.
     SELECT substr(cell.path, 1, {Organization.steplen} * l.level) AS path, w.stage, sum(w.n) AS n
     FROM waiting w
-    JOIN {org_table} cell ON cell.id = w.cell_id {cell_scope}
+    JOIN {org_table} cell ON cell.id = w.cell_id
     JOIN levels l ON l.level <= cell.depth
     GROUP BY substr(cell.path, 1, {Organization.steplen} * l.level), w.stage
 ),
@@ -230,6 +230,71 @@ ON CONFLICT (organization_id, period_key) DO UPDATE SET
         params += [str(stage), weight]
     params += [period.key, ops.adapt_datetimefield_value(computed_at)]
     return statement, params
+
+
+def can_roll_up(organization: Organization, period: Period) -> bool:
+    """Whether the organization's base figures for the period are exactly the sum of its units'.
+
+    True unless it is a cell (people belong to cells) or a unit moved in or out of it after the period
+    began: the admissions before such a move stay credited where they happened.
+    """
+    return organization.kind not in CELL_KINDS and (
+        organization.restructured_on is None or organization.restructured_on <= period.start
+    )
+
+
+def rolled_up(
+    units: list[ProgressSnapshot], target: int | None, weights: dict[str, float], organization_id: int, period: Period
+) -> dict:
+    """An organization's base figures as the sum of its units' snapshots (see `can_roll_up`)."""
+    pipeline, breakdowns = Counter(), Counter()
+    for unit in units:
+        pipeline.update(unit.pipeline)
+        breakdowns.update(unit.breakdowns)
+    admitted = sum(unit.admitted for unit in units)
+    return {
+        "admitted": admitted,
+        "target": target,
+        "completed_on": _completion_day(organization_id, admitted, target, breakdowns, period),
+        "pipeline": dict(pipeline),
+        "pipeline_total": sum(pipeline.values()),
+        "forecast": admitted + sum(count * weights.get(stage, 0.0) for stage, count in pipeline.items()),
+        "breakdowns": dict(breakdowns),
+    }
+
+
+def _completion_day(organization_id: int, admitted: int, target: int | None, breakdowns: Counter, period: Period):
+    """The ceremony day the admissions reached the target: the month from the breakdown, the day from that month alone."""
+    if target is None or admitted == 0 or admitted < target:
+        return None
+    before = 0
+    for key in sorted(key for key in breakdowns if key.startswith("by_month:")):
+        if before + breakdowns[key] >= target:
+            month = datetime.date.fromisoformat(key.removeprefix("by_month:") + "-01")
+            break
+        before += breakdowns[key]
+    else:
+        return None
+    days = (
+        AdmissionCredit.objects.filter(
+            organization_id=organization_id,
+            admitted_on__gte=max(month, period.start),
+            admitted_on__lte=min(_month_end(month), period.end),
+        )
+        .values_list("admitted_on")
+        .annotate(n=Count("id"))
+        .order_by("admitted_on")
+    )
+    for day, count in days:
+        before += count
+        if before >= target:
+            return day
+    return None
+
+
+def _month_end(month: datetime.date) -> datetime.date:
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
 
 
 def summary_row(org: Organization, snapshot: ProgressSnapshot, period: Period, today: datetime.date) -> dict:

@@ -8,8 +8,10 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from cells.models import Organization, Target
+
 from . import progress
-from .models import PendingRecompute
+from .models import PendingRecompute, ProgressSnapshot
 from .periods import Period
 
 logger = logging.getLogger(__name__)
@@ -76,3 +78,39 @@ def snapshots_recompute(*, period: Period, today: datetime.date, organization_id
             cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(statement, params)
         return cursor.rowcount
+
+
+def snapshots_refresh(*, period: Period, today: datetime.date, organization_ids: Iterable[int]) -> int:
+    """Recompute what changes made out of date: the cells, and units a move touched, from their
+    admissions; every other organization as the sum of its units' fresh snapshots, deepest first.
+
+    The country then costs its 34 provinces' rows, not a count of every admission in it.
+    """
+    organizations = list(Organization.objects.filter(pk__in=set(organization_ids)).order_by("-depth", "path"))
+    rolled = [org for org in organizations if progress.can_roll_up(org, period)]
+    counted = [org.pk for org in organizations if org not in rolled]
+    # Two jobs adding up the same organizations one after the other, never interleaved.
+    list(
+        ProgressSnapshot.objects.select_for_update()
+        .filter(organization__in=rolled, period_key=period.key)
+        .order_by("organization__path")
+        .values_list("pk")
+    )
+    written = snapshots_recompute(period=period, today=today, organization_ids=counted) if counted else 0
+    if not rolled:
+        return written
+    weights = progress.forecast_weights(progress.conversion_rates(period), period, today)
+    lookup = {"year": period.year} if period.year else {"term": period.term}
+    targets = dict(Target.objects.filter(organization__in=rolled, **lookup).values_list("organization_id", "count"))
+    for org in rolled:
+        units = list(Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).values_list("pk", flat=True))
+        rows = ProgressSnapshot.objects.filter(organization_id__in=units, period_key=period.key)
+        missing = set(units) - set(rows.values_list("organization_id", flat=True))
+        if missing:
+            snapshots_recompute(period=period, today=today, organization_ids=missing)
+        figures = progress.rolled_up(list(rows), targets.get(org.pk), weights, org.pk, period)
+        ProgressSnapshot.objects.update_or_create(
+            organization=org, period_key=period.key, defaults={**figures, "computed_at": timezone.now()}
+        )
+        written += 1
+    return written

@@ -1,0 +1,79 @@
+"""The recompute after a change adds up the units' snapshots; it must agree with counting the admissions."""
+import datetime
+
+import pytest
+from django.apps import apps as django_apps
+
+from cells import services as cell_services
+from cells.models import Organization
+from tracker import progress
+from tracker.models import ProgressSnapshot
+from tracker.periods import parse_period
+from tracker.services import snapshots_recompute, snapshots_refresh
+
+from .factories import admit
+
+TODAY = datetime.date(2026, 11, 26)
+REFORM = datetime.date(2025, 7, 1)
+
+
+def base_figures(period):
+    return {
+        row.organization_id: (row.admitted, row.target, row.completed_on, row.pipeline, row.pipeline_total,
+                              round(row.forecast, 6), row.breakdowns)
+        for row in ProgressSnapshot.objects.filter(period_key=period.key)
+    }
+
+
+def counted_and_added(period):
+    """(figures counted from the admissions, the same figures added up from the units)."""
+    ids = list(Organization.objects.values_list("pk", flat=True))
+    snapshots_recompute(period=period, today=TODAY)
+    counted = base_figures(period)
+    # Spoil the committees' rows: what the refresh writes must come from the units alone.
+    ProgressSnapshot.objects.exclude(organization__kind__in=["cell", "grassroots_cell"]).update(
+        admitted=999_999, pipeline={}, breakdowns={}, completed_on=None
+    )
+    snapshots_refresh(period=period, today=TODAY, organization_ids=ids)
+    return counted, base_figures(period)
+
+
+@pytest.mark.parametrize("key, some_completed", [("2023", True), ("2026", True), ("2020-2025", True), ("2025-2030", False)])
+def test_adding_up_the_units_gives_the_counted_figures(db, key, some_completed):
+    period = parse_period(key)
+    committees = Organization.objects.exclude(kind__in=["cell", "grassroots_cell"])
+    assert all(progress.can_roll_up(org, period) for org in committees)
+    counted, added = counted_and_added(period)
+    assert added == counted
+    # Where some reached their target, the completion days are compared too.
+    assert any(row[2] for row in counted.values()) is some_completed
+
+
+def test_after_a_move_the_old_and_new_parents_are_counted_again(db):
+    district = Organization.objects.get(code="thanh-hoa")
+    tan_dong, tan_tay = Organization.objects.get(code="tan-dong"), Organization.objects.get(code="tan-tay")
+    cell = Organization.objects.get_children(tan_tay).first()
+    admit(cell, datetime.date(2025, 3, 1))
+    cell_services.organization_move(organization=cell, new_parent=tan_dong, effective_on=REFORM)
+    moved = {org.code: org for org in Organization.objects.filter(code__in=["tan-dong", "tan-tay", "thanh-hoa"])}
+    assert moved["tan-dong"].restructured_on == moved["tan-tay"].restructured_on == REFORM
+    assert not progress.can_roll_up(moved["tan-tay"], parse_period("2025"))
+    assert progress.can_roll_up(moved["tan-tay"], parse_period("2026"))
+    counted, added = counted_and_added(parse_period("2025"))
+    assert added == counted
+    assert counted[tan_tay.pk][0] >= 1  # the March admission stays with Tân Tây
+    assert district.pk in counted
+
+
+def test_the_migration_finds_moves_made_before_it(db):
+    from importlib import import_module
+
+    tan_dong, tan_tay = Organization.objects.get(code="tan-dong"), Organization.objects.get(code="tan-tay")
+    cell = Organization.objects.get_children(tan_tay).first()
+    admit(cell, datetime.date(2025, 3, 1))
+    cell_services.organization_move(organization=cell, new_parent=tan_dong, effective_on=REFORM)
+    Organization.objects.update(restructured_on=None)
+    import_module("cells.migrations.0003_restructured_on").mark_past_moves(django_apps, None)
+    marked = dict(Organization.objects.exclude(restructured_on=None).values_list("code", "restructured_on"))
+    assert set(marked) >= {"tan-dong", "tan-tay"}
+    assert all(day > datetime.date(2025, 3, 1) for day in marked.values())
