@@ -80,6 +80,7 @@ def snapshots_recompute(*, period: Period, today: datetime.date, organization_id
         return cursor.rowcount
 
 
+@transaction.atomic
 def snapshots_refresh(*, period: Period, today: datetime.date, organization_ids: Iterable[int]) -> int:
     """Recompute what changes made out of date: the cells, and units a move touched, from their
     admissions; every other organization as the sum of its units' fresh snapshots, deepest first.
