@@ -18,7 +18,9 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -36,7 +38,17 @@ def user_with_role(username, organization, role):
     user.set_password(PASSWORD)
     user.save()
     OrganizationRole.objects.get_or_create(user=user, organization=organization, role=role)
-    return {"username": username, "org": organization.code}
+    return {"username": username, "org": organization.code, "session": _session(user)}
+
+
+def _session(user):
+    """A logged-in session, so that the test measures the pages and not fifty password hashes at once."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return session.session_key
 
 
 @transaction.atomic

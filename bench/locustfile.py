@@ -5,6 +5,7 @@ after bench/loadtest_setup.py has written bench/.loadtest.json.
 """
 import datetime
 import itertools
+import os
 import json
 import random
 import re
@@ -19,24 +20,28 @@ _secretaries = itertools.cycle(SETUP["secretaries"])
 _staff = itertools.cycle(SETUP["staff"])
 _ready = {entry["username"]: list(entry["ready"]) for entry in SETUP["staff"]}
 _numbers = itertools.count(1)
+_logins = itertools.count()
 UNIT_LINK = re.compile(r'href="/org/([\w-]+)/"')
 
 
 class Visitor(HttpUser):
     abstract = True
-    wait_time = between(0.5, 2)
+    wait_time = between(1, 4)  # seconds a person reads a page before the next click
     account: dict
 
     def on_start(self):
-        self.client.get("/accounts/login/", name="login page")
-        token = self.client.cookies.get("csrftoken")
-        response = self.client.post(
-            "/accounts/login/",
-            {"username": self.account["username"], "password": SETUP["password"], "csrfmiddlewaretoken": token},
-            name="log in",
-        )
-        assert "sessionid" in self.client.cookies, f"{self.account['username']} could not log in ({response.status_code})"
+        # The session bench/loadtest_setup.py opened: fifty password hashes at once would measure the
+        # hash (deliberately slow), not the pages. One real login per run still checks the login page.
+        self.client.cookies.set("sessionid", self.account["session"])
         self.units = []
+        if next(_logins) == 0:
+            self.client.get("/accounts/login/", name="login page")
+            self.client.post(
+                "/accounts/login/",
+                {"username": self.account["username"], "password": SETUP["password"],
+                 "csrfmiddlewaretoken": self.client.cookies.get("csrftoken")},
+                name="log in",
+            )
 
     def dashboard(self, code, period):
         response = self.client.get(f"/org/{code}/?period={period}", name="dashboard")
@@ -90,7 +95,7 @@ class Staff(Visitor):
     def dashboard_of_the_province(self):
         self.dashboard(self.account["org"], YEAR)
 
-    @task(2)
+    @task(int(os.environ.get("ADMIT_WEIGHT", "2")))
     def admit_someone(self):
         ready = _ready[self.account["username"]]
         if not ready:

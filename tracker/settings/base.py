@@ -95,6 +95,9 @@ WSGI_APPLICATION = "tracker.wsgi.application"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Keep each worker's connection between requests: opening one per request costs PostgreSQL a process.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer (the dev server and an eager task) instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
