@@ -126,8 +126,12 @@ class AdmissionAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
-        # The people and cells an admission counts for are fixed once recorded.
-        return [*self.readonly_fields, "candidate", "cell", "admitted_on", "decision_date"]
+        # What an admission counts for is fixed once recorded, and its outcome is recorded on the
+        # candidate page (it checks the procedure and keeps the candidate's steps in step).
+        return [
+            *self.readonly_fields, "candidate", "cell", "admitted_on", "decision_date",
+            "outcome", "outcome_on", "outcome_decision_number",
+        ]
 
     def save_model(self, request, obj, form, change):
         if change:

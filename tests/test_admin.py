@@ -40,3 +40,12 @@ def test_the_admin_creates_an_organization_in_the_tree(admin_client_demo):
     assert response.status_code == 302
     created = Organization.objects.get(code="tan-dong-ap-moi")
     assert Organization.objects.get_parent(created) == commune
+
+
+def test_an_admissions_outcome_is_not_edited_in_the_admin(admin_client_demo):
+    from candidates.models import Admission
+
+    admission = Admission.objects.exclude(admitted_on=None).first()
+    page = admin_client_demo.get(reverse("admin:candidates_admission_change", args=[admission.pk])).content.decode()
+    assert 'name="decision_number"' in page
+    assert 'name="outcome"' not in page and 'name="outcome_on"' not in page
