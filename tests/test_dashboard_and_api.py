@@ -49,6 +49,16 @@ def test_a_stale_snapshot_says_so(district_secretary):
     assert "Các thay đổi mới đang được tính" in page
 
 
+def test_changes_waiting_for_long_say_the_worker_seems_stopped(district_secretary):
+    import datetime
+
+    district_secretary.get("/org/thanh-hoa/?period=2023")
+    waiting = PendingRecompute.objects.create(organization=Organization.objects.get(code="thanh-hoa"))
+    PendingRecompute.objects.filter(pk=waiting.pk).update(queued_at=waiting.queued_at - datetime.timedelta(hours=2))
+    page = district_secretary.get("/org/thanh-hoa/?period=2023").content.decode()
+    assert "chưa được tính" in page and "Các thay đổi mới đang được tính" not in page
+
+
 def test_the_units_table_drills_down_one_level(district_secretary):
     page = district_secretary.get("/org/thanh-hoa/?period=2023").content.decode()
     assert 'href="/org/tan-dong/?period=2023"' in page

@@ -4,6 +4,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db.models import Min
+from django.utils import timezone
+
 from cells.models import Organization
 
 from . import progress
@@ -11,12 +14,20 @@ from .models import PendingRecompute, ProgressSnapshot
 from .periods import Period
 from .services import snapshots_recompute
 
+WORKER_LATE = datetime.timedelta(minutes=10)
+
 
 @dataclass
 class Figures:
     data: dict
     computed_at: datetime.datetime
     stale: bool  # a committed change is not counted yet
+    waiting_since: datetime.datetime | None = None  # since when, if so
+
+    @property
+    def worker_late(self) -> bool:
+        """Changes have waited longer than a recompute takes: the worker or the broker is probably down."""
+        return self.waiting_since is not None and timezone.now() - self.waiting_since > WORKER_LATE
 
 
 def figures_for(organization: Organization, period: Period, today: datetime.date) -> Figures:
@@ -32,8 +43,8 @@ def figures_for(organization: Organization, period: Period, today: datetime.date
         snapshots = _snapshots([organization, *units], period)
     own = snapshots[organization.pk]
     data = progress.figures_data(organization, own, [(unit, snapshots[unit.pk]) for unit in units], period, today)
-    stale = PendingRecompute.objects.filter(organization=organization).exists()
-    return Figures(data=data, computed_at=own.computed_at, stale=stale)
+    waiting_since = PendingRecompute.objects.filter(organization=organization).aggregate(since=Min("queued_at"))["since"]
+    return Figures(data=data, computed_at=own.computed_at, stale=waiting_since is not None, waiting_since=waiting_since)
 
 
 def _snapshots(organizations: list[Organization], period: Period) -> dict[int, ProgressSnapshot]:
