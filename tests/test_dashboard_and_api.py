@@ -59,6 +59,13 @@ def test_changes_waiting_for_long_say_the_worker_seems_stopped(district_secretar
     assert "chưa được tính" in page and "Các thay đổi mới đang được tính" not in page
 
 
+def test_an_ended_period_shows_no_forecast_and_no_source_gap(district_secretary):
+    page = district_secretary.get("/org/thanh-hoa/?period=2023")
+    assert 'id="forecast"' not in page.content.decode()
+    assert not [alert for alert in page.context["data"]["alerts"] if alert["kind"] == "source_gap"]
+    assert page.context["data"]["status"] == "behind"  # 60 of 75: the year simply fell short
+
+
 def test_the_units_table_drills_down_one_level(district_secretary):
     page = district_secretary.get("/org/thanh-hoa/?period=2023").content.decode()
     assert 'href="/org/tan-dong/?period=2023"' in page

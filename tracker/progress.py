@@ -315,7 +315,8 @@ def summary_row(org: Organization, snapshot: ProgressSnapshot, period: Period, t
         "expected_to_date": expected,
         "pipeline_total": snapshot.pipeline_total,
         "forecast": predicted,
-        "source_gap": target is not None and predicted < target,
+        # The pipeline can only help a period that is still running.
+        "source_gap": target is not None and predicted < target and today <= period.end,
         "completed_on": done_on.isoformat() if done_on else None,
         "completed_early": bool(done_on and done_on < period.end and today <= period.end),
     }
