@@ -46,8 +46,8 @@ class CandidateAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj._history_user = request.user
-            obj.save()
+            # Through the service: a new cell moves the person's pipeline figures with them.
+            services.candidate_update(candidate=obj, data=form.cleaned_data, acting_user=request.user)
             return
         candidate = services.candidate_create(
             full_name=obj.full_name,
@@ -65,6 +65,13 @@ class CandidateAdmin(SimpleHistoryAdmin):
             acting_user=request.user,
         )
         obj.pk = candidate.pk
+
+    def delete_model(self, request, obj):
+        services.candidate_delete(candidate=obj, acting_user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for candidate in queryset:
+            services.candidate_delete(candidate=candidate, acting_user=request.user)
 
 
 @admin.register(PartyMember)
@@ -147,6 +154,10 @@ class AdmissionAdmin(SimpleHistoryAdmin):
             acting_user=request.user,
         )
         obj.pk = admission.pk
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would leave the person's steps, credits and figures saying otherwise; admissions stay.
+        return False
 
 
 @admin.register(RuleSet)

@@ -185,6 +185,17 @@ def candidate_advance(
 
 
 @transaction.atomic
+def candidate_delete(*, candidate: Candidate, acting_user: AbstractBaseUser | None = None) -> None:
+    """Delete a person entered by mistake (not one who was admitted: that record is kept)."""
+    if Admission.objects.filter(candidate=candidate).exists():
+        raise ValidationError(_("%(name)s has been admitted: the record is kept.") % {"name": candidate.full_name})
+    cell = candidate.home_cell
+    candidate._history_user = acting_user
+    candidate.delete()
+    snapshots_invalidate(organization_ids=lineage_ids(cell))
+
+
+@transaction.atomic
 def dossier_add(
     *,
     candidate: Candidate,
