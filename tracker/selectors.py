@@ -31,11 +31,11 @@ class Figures:
 
 
 def figures_for(organization: Organization, period: Period, today: datetime.date) -> Figures:
-    """The organization's stored snapshot and its units' rows: two queries however many units.
+    """The organization's stored snapshot and its units' rows: the same few queries however many units.
 
     Snapshots that do not exist yet (a new unit, a period nobody looked at) are computed on the spot.
     """
-    units = list(Organization.objects.filter(path__startswith=organization.path, depth=organization.depth + 1).order_by("path"))
+    units = list(Organization.objects.get_children(organization))
     snapshots = _snapshots([organization, *units], period)
     missing = [org.pk for org in [organization, *units] if org.pk not in snapshots]
     if missing:
@@ -56,6 +56,6 @@ def fresh_figures(organizations: list[Organization], period: Period, today: date
     """Recompute these organizations and their units now, then read their figures (for checks and tests)."""
     ids = {org.pk for org in organizations}
     for org in organizations:
-        ids.update(Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).values_list("pk", flat=True))
+        ids.update(Organization.objects.get_children(org).values_list("pk", flat=True))
     snapshots_recompute(period=period, today=today, organization_ids=ids)
     return {org.pk: figures_for(org, period, today).data for org in organizations}

@@ -104,7 +104,7 @@ def snapshots_refresh(*, period: Period, today: datetime.date, organization_ids:
     lookup = {"year": period.year} if period.year else {"term": period.term}
     targets = dict(Target.objects.filter(organization__in=rolled, **lookup).values_list("organization_id", "count"))
     for org in rolled:
-        units = list(Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).values_list("pk", flat=True))
+        units = list(Organization.objects.get_children(org).values_list("pk", flat=True))
         rows = ProgressSnapshot.objects.filter(organization_id__in=units, period_key=period.key)
         missing = set(units) - set(rows.values_list("organization_id", flat=True))
         if missing:
