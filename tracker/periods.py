@@ -30,6 +30,11 @@ class Period:
     def is_term(self) -> bool:
         return self.term is not None
 
+    @property
+    def target_lookup(self) -> dict:
+        """How a Target of this period is found: by its year or by its term."""
+        return {"year": self.year} if self.year else {"term": self.term}
+
     def elapsed_fraction(self, today: datetime.date) -> float:
         """Share of the period gone by at the end of `today` (0 before it starts, 1 after)."""
         if today < self.start:

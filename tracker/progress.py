@@ -37,11 +37,7 @@ def admitted_count(organization: Organization, period: Period) -> int:
 
 def target_count(organization: Organization, period: Period) -> int | None:
     """The organization's own target for the period, or None when it has no plan."""
-    return Target.objects.filter(organization=organization, **_target_lookup(period)).values_list("count", flat=True).first()
-
-
-def _target_lookup(period: Period) -> dict:
-    return {"year": period.year} if period.year else {"term": period.term}
+    return Target.objects.filter(organization=organization, **period.target_lookup).values_list("count", flat=True).first()
 
 
 def percent(admitted: int, target: int | None) -> float | None:

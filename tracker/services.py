@@ -101,8 +101,7 @@ def snapshots_refresh(*, period: Period, today: datetime.date, organization_ids:
     if not rolled:
         return written
     weights = progress.forecast_weights(progress.conversion_rates(period), period, today)
-    lookup = {"year": period.year} if period.year else {"term": period.term}
-    targets = dict(Target.objects.filter(organization__in=rolled, **lookup).values_list("organization_id", "count"))
+    targets = dict(Target.objects.filter(organization__in=rolled, **period.target_lookup).values_list("organization_id", "count"))
     for org in rolled:
         units = list(Organization.objects.get_children(org).values_list("pk", flat=True))
         rows = ProgressSnapshot.objects.filter(organization_id__in=units, period_key=period.key)

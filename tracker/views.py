@@ -218,8 +218,7 @@ def targets_edit(request, code):
     except PeriodError as error:
         return render(request, "tracker/bad_period.html", {"error": str(error), "organization": organization}, status=400)
     units = [organization, *Organization.objects.get_children(organization).filter(is_active=True)]
-    lookup = {"year": period.year} if period.year else {"term": period.term}
-    current = dict(Target.objects.filter(organization__in=units, **lookup).values_list("organization_id", "count"))
+    current = dict(Target.objects.filter(organization__in=units, **period.target_lookup).values_list("organization_id", "count"))
     errors, values = {}, {unit.pk: current.get(unit.pk) for unit in units}
     if request.method == "POST":
         counts = {}
