@@ -1,6 +1,7 @@
 """Reads of the organization tree, and what a user may see of it."""
 from __future__ import annotations
 
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
@@ -57,6 +58,15 @@ def organization_for_user(user, code: str, roles: set[str] | None = None) -> Org
 def ancestors(organization: Organization) -> list[Organization]:
     """Root first, without the organization itself."""
     return list(Organization.objects.filter(path__in=organization.lineage_paths()[:-1]).order_by("depth"))
+
+
+def units_of(organization: Organization) -> models.QuerySet[Organization]:
+    """The organizations directly under this one, in tree order.
+
+    Unlike treebeard's get_children it reads the tree, not the object's `numchild`, which is stale
+    on an instance loaded before units were added.
+    """
+    return Organization.objects.filter(path__startswith=organization.path, depth=organization.depth + 1).order_by("path")
 
 
 def lineage_ids(organization: Organization) -> list[int]:

@@ -8,6 +8,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from cells.models import Organization
+from cells.selectors import units_of
 
 from . import progress
 from .models import PendingRecompute, ProgressSnapshot
@@ -35,7 +36,7 @@ def figures_for(organization: Organization, period: Period, today: datetime.date
 
     Snapshots that do not exist yet (a new unit, a period nobody looked at) are computed on the spot.
     """
-    units = list(Organization.objects.get_children(organization))
+    units = list(units_of(organization))
     snapshots = _snapshots([organization, *units], period)
     missing = [org.pk for org in [organization, *units] if org.pk not in snapshots]
     if missing:
@@ -56,6 +57,6 @@ def fresh_figures(organizations: list[Organization], period: Period, today: date
     """Recompute these organizations and their units now, then read their figures (for checks and tests)."""
     ids = {org.pk for org in organizations}
     for org in organizations:
-        ids.update(Organization.objects.get_children(org).values_list("pk", flat=True))
+        ids.update(units_of(org).values_list("pk", flat=True))
     snapshots_recompute(period=period, today=today, organization_ids=ids)
     return {org.pk: figures_for(org, period, today).data for org in organizations}

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cells.models import Organization, Target
+from cells.selectors import units_of
 
 from . import progress
 from .models import PendingRecompute, ProgressSnapshot
@@ -103,7 +104,7 @@ def snapshots_refresh(*, period: Period, today: datetime.date, organization_ids:
     weights = progress.forecast_weights(progress.conversion_rates(period), period, today)
     targets = dict(Target.objects.filter(organization__in=rolled, **period.target_lookup).values_list("organization_id", "count"))
     for org in rolled:
-        units = list(Organization.objects.get_children(org).values_list("pk", flat=True))
+        units = list(units_of(org).values_list("pk", flat=True))
         rows = ProgressSnapshot.objects.filter(organization_id__in=units, period_key=period.key)
         missing = set(units) - set(rows.values_list("organization_id", flat=True))
         if missing:
