@@ -115,9 +115,12 @@ _DIALECTS = {
 
 
 def recompute_statement(
-    period: Period, today: datetime.date, computed_at: datetime.datetime, organization_ids: list[int] | None = None
+    period: Period, weights: dict[str, float], computed_at: datetime.datetime, organization_ids: list[int] | None = None
 ) -> tuple[str, list]:
-    """One INSERT … SELECT that computes and upserts the snapshots of these organizations (None: all)."""
+    """One INSERT … SELECT that computes and upserts the snapshots of these organizations (None: all).
+
+    `weights` are the period's `forecast_weights`: learnt once per job, they serve every statement of it.
+    """
     sql = _DIALECTS[connection.vendor]
     ops = connection.ops
     org_table = Organization._meta.db_table
@@ -140,7 +143,6 @@ def recompute_statement(
     levels = ", ".join(f"({level})" for level in range(1, max_depth + 1))
     target_filter = "year = %s" if period.year else "term_id = %s"
     stage_marks = ", ".join(["%s"] * len(PIPELINE_STAGES))
-    weights = forecast_weights(conversion_rates(period), period, today)
     weight_cases = " ".join(["WHEN %s THEN %s"] * len(weights)) or "WHEN NULL THEN 0"
 
     # INSERT first, then WITH: SQLite reports the rows written only for a statement that starts with INSERT.

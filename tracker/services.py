@@ -64,15 +64,21 @@ def pending_take() -> list[int]:
     return [org.pk for org in progress.organizations_with_ancestors(sorted({org_id for _pk, org_id in rows}))]
 
 
-def snapshots_recompute(*, period: Period, today: datetime.date, organization_ids: Iterable[int] | None = None) -> int:
+def snapshots_recompute(
+    *, period: Period, today: datetime.date, organization_ids: Iterable[int] | None = None,
+    weights: dict[str, float] | None = None,
+) -> int:
     """Compute and store the snapshots of these organizations (None: every one) for the period.
 
-    One statement in one transaction: a worker killed midway leaves the previous figures.
+    One statement in one transaction: a worker killed midway leaves the previous figures. Pass the
+    period's forecast `weights` when the caller already learnt them.
     """
     ids = None if organization_ids is None else sorted(set(organization_ids))
     if ids == []:
         return 0
-    statement, params = progress.recompute_statement(period, today, timezone.now(), ids)
+    if weights is None:
+        weights = progress.forecast_weights(progress.conversion_rates(period), period, today)
+    statement, params = progress.recompute_statement(period, weights, timezone.now(), ids)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The whole country's breakdowns are grouped in memory rather than on disk.
@@ -98,17 +104,18 @@ def snapshots_refresh(*, period: Period, today: datetime.date, organization_ids:
         .order_by("organization__path")
         .values_list("pk")
     )
-    written = snapshots_recompute(period=period, today=today, organization_ids=counted) if counted else 0
+    # Learnt once: the rates scan years of steps, and every statement below needs them.
+    weights = progress.forecast_weights(progress.conversion_rates(period), period, today)
+    written = snapshots_recompute(period=period, today=today, organization_ids=counted, weights=weights) if counted else 0
     if not rolled:
         return written
-    weights = progress.forecast_weights(progress.conversion_rates(period), period, today)
     targets = dict(Target.objects.filter(organization__in=rolled, **period.target_lookup).values_list("organization_id", "count"))
     for org in rolled:
         units = list(units_of(org).values_list("pk", flat=True))
         rows = ProgressSnapshot.objects.filter(organization_id__in=units, period_key=period.key)
         missing = set(units) - set(rows.values_list("organization_id", flat=True))
         if missing:
-            snapshots_recompute(period=period, today=today, organization_ids=missing)
+            snapshots_recompute(period=period, today=today, organization_ids=missing, weights=weights)
         figures = progress.rolled_up(list(rows), targets.get(org.pk), weights, org.pk, period)
         ProgressSnapshot.objects.update_or_create(
             organization=org, period_key=period.key, defaults={**figures, "computed_at": timezone.now()}
