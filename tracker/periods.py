@@ -82,3 +82,9 @@ def current_year(today: datetime.date) -> Period:
 def current_term(today: datetime.date) -> Period | None:
     term = Term.containing(today)
     return term_period(term) if term else None
+
+
+def month_end(month: datetime.date) -> datetime.date:
+    """The last day of the month `month` falls in."""
+    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)

@@ -22,7 +22,7 @@ from cells.models import CELL_KINDS, Organization, Target, lineage_paths
 from cells.selectors import topmost
 
 from .models import ProgressSnapshot
-from .periods import Period
+from .periods import Period, month_end
 
 HISTORY_YEARS = 3  # conversion rates are learnt from the three years before the period
 BREAKDOWNS = ("by_category", "by_gender", "by_age_band", "by_sector", "by_month")
@@ -277,7 +277,7 @@ def _completion_day(organization_id: int, admitted: int, target: int | None, bre
         AdmissionCredit.objects.filter(
             organization_id=organization_id,
             admitted_on__gte=max(month, period.start),
-            admitted_on__lte=min(_month_end(month), period.end),
+            admitted_on__lte=min(month_end(month), period.end),
         )
         .values_list("admitted_on")
         .annotate(n=Count("id"))
@@ -288,11 +288,6 @@ def _completion_day(organization_id: int, admitted: int, target: int | None, bre
         if before >= target:
             return day
     return None
-
-
-def _month_end(month: datetime.date) -> datetime.date:
-    following = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
-    return following - datetime.timedelta(days=1)
 
 
 def summary_row(org: Organization, snapshot: ProgressSnapshot, period: Period, today: datetime.date) -> dict:

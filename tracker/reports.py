@@ -11,10 +11,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from candidates.models import Admission, OccupationCategory
-from candidates.services import add_months
 from cells.models import Organization
 
-from .periods import year_period
+from .periods import month_end, year_period
 from .selectors import figures_for
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -28,10 +27,6 @@ def parse_month(value: str, today: datetime.date) -> datetime.date:
     if not match or not 1 <= int(match.group(2)) <= 12 or not 1930 <= int(match.group(1)) <= 2100:
         raise ValueError(_("Unknown month “%(value)s”: use the form 2026-11.") % {"value": value})
     return datetime.date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def month_end(month: datetime.date) -> datetime.date:
-    return add_months(month, 1) - datetime.timedelta(days=1)
 
 
 def month_report(organization: Organization, month: datetime.date, today: datetime.date) -> dict:
