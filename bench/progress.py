@@ -28,7 +28,7 @@ django.setup()
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -162,7 +162,6 @@ def main():
                           ("API", f"/api/v1/progress/?org={org.code}&period={period.key}")):
             median, queries = serve_times(client, url, args.runs)
             print(f"    {kind:<9} {org.get_kind_display():<28} {units:>4} units {median * 1000:8.1f} ms  {queries:>2} queries")
-    reset_queries()
 
 
 def _floor(period):

@@ -83,8 +83,9 @@ def organization_move(
     validate_placement(organization.kind, new_parent)
     old_lineage = lineage_ids(organization)
     _move_under(organization, new_parent)
-    snapshots_invalidate(organization_ids=old_lineage + lineage_ids(organization))
-    _mark_restructured(set(old_lineage + lineage_ids(organization)) - {organization.pk}, effective_on)
+    touched = set(old_lineage + lineage_ids(organization))
+    snapshots_invalidate(organization_ids=touched)
+    _mark_restructured(touched - {organization.pk}, effective_on)
     _save_with_history(organization, acting_user=acting_user, reason=f"moved, effective {effective_on:%d/%m/%Y}")
     admission_credits_rebuild(
         admissions=Admission.objects.filter(cell__path__startswith=organization.path, admitted_on__gte=effective_on)
@@ -171,8 +172,9 @@ def organization_merge(
         admission.save(update_fields=["cell"])
     admission_credits_rebuild(admissions=Admission.objects.filter(pk__in=moved_ids))
 
-    snapshots_invalidate(organization_ids=lineage_ids(source) + lineage_ids(into))
-    _mark_restructured(set(lineage_ids(source) + lineage_ids(into)), effective_on)
+    touched = set(lineage_ids(source) + lineage_ids(into))
+    snapshots_invalidate(organization_ids=touched)
+    _mark_restructured(touched, effective_on)
     source.is_active = False
     source.deactivated_on = effective_on
     source.merged_into = into
