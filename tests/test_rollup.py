@@ -20,7 +20,7 @@ REFORM = datetime.date(2025, 7, 1)
 def base_figures(period):
     return {
         row.organization_id: (row.admitted, row.target, row.completed_on, row.pipeline, row.pipeline_total,
-                              round(row.forecast, 6), row.breakdowns)
+                              row.breakdowns)
         for row in ProgressSnapshot.objects.filter(period_key=period.key)
     }
 
@@ -28,13 +28,13 @@ def base_figures(period):
 def counted_and_added(period):
     """(figures counted from the admissions, the same figures added up from the units)."""
     ids = list(Organization.objects.values_list("pk", flat=True))
-    snapshots_recompute(period=period, today=TODAY)
+    snapshots_recompute(period=period)
     counted = base_figures(period)
     # Spoil the committees' rows: what the refresh writes must come from the units alone.
     ProgressSnapshot.objects.exclude(organization__kind__in=["cell", "grassroots_cell"]).update(
         admitted=999_999, pipeline={}, breakdowns={}, completed_on=None
     )
-    snapshots_refresh(period=period, today=TODAY, organization_ids=ids)
+    snapshots_refresh(period=period, organization_ids=ids)
     return counted, base_figures(period)
 
 

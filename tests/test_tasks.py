@@ -73,7 +73,7 @@ def test_saving_still_works_when_the_broker_is_down(tree, django_capture_on_comm
 
 
 def _base_figures(row):
-    return (row.admitted, row.target, row.completed_on, row.pipeline, row.pipeline_total, row.forecast, row.breakdowns)
+    return (row.admitted, row.target, row.completed_on, row.pipeline, row.pipeline_total, row.breakdowns)
 
 
 def test_the_recompute_is_idempotent(tree):
@@ -144,3 +144,64 @@ def test_a_recompute_that_fails_midway_leaves_the_previous_figures(tree, monkeyp
     assert old.data["admitted"] == 0 and old.stale  # the old, marked figures: nothing half-written
     assert PendingRecompute.objects.filter(organization=tree["cell_a"]).exists()  # taken back for the next job
     assert not ProgressSnapshot.objects.filter(organization__code="c-a", period_key="2023").exists()
+
+
+def test_the_nightly_check_rewrites_only_changed_rows_and_pages_date_their_figures_by_it(tree, monkeypatch):
+    from django.utils import timezone
+
+    from tracker.models import PeriodCheck
+
+    period = year_period(2023)
+    monkeypatch.setattr(tasks, "_periods_to_refresh", lambda ids, today: [period])
+    tasks.recompute_all()
+    first_check = PeriodCheck.objects.get(period_key="2023").checked_at
+    school_at = snapshot("s", "2023").computed_at
+    monkeypatch.setattr(tasks.recompute_pending, "delay", lambda: None)  # the change waits for the night
+    admit(tree["cell_a"], datetime.date(2023, 5, 1))
+
+    assert tasks.recompute_all() == 3  # the cell, the commune and the district; nothing else changed
+    check = PeriodCheck.objects.get(period_key="2023")
+    assert check.checked_at > first_check
+    assert snapshot("s", "2023").computed_at == school_at  # untouched
+    assert snapshot("c-a", "2023").computed_at == check.checked_at and snapshot("c-a", "2023").admitted == 1
+    # The school's figures are as of the last check, not as of the day they were last different.
+    school = figures_for(tree["school"], period, TODAY)
+    assert school.computed_at == check.checked_at <= timezone.now()
+    assert tasks.recompute_all() == 0
+
+
+def test_the_forecast_follows_today_without_a_recompute(tree):
+    from tracker.models import PeriodCheck
+
+    from .factories import CandidateFactory, walk_to
+
+    period = year_period(2026)
+    # Everyone who reaches the committee's resolution is admitted, 30 days later on average.
+    PeriodCheck.objects.create(
+        period_key=period.key, rates={"share": {"committee_resolution": 1.0}, "days": {"committee_resolution": 30.0}}
+    )
+    walk_to(CandidateFactory(home_cell=tree["cell_a"], sourced_on=datetime.date(2026, 1, 5)), "committee_resolution",
+            datetime.date(2026, 2, 1))
+    tasks.recompute_pending()
+    computed_at = snapshot("c", "2026").computed_at
+
+    assert figures_for(tree["commune"], period, datetime.date(2026, 3, 1)).data["forecast"] == 1.0
+    # Eleven days left of the thirty it usually takes: the same person now counts for 11/30.
+    late = figures_for(tree["commune"], period, datetime.date(2026, 12, 20)).data
+    assert late["forecast"] == round(11 / 30, 1) and late["pipeline_total"] == 1
+    assert snapshot("c", "2026").computed_at == computed_at  # read-time arithmetic, no recompute
+
+
+def test_a_recompute_job_uses_the_stored_rates_instead_of_learning_them(tree, monkeypatch, django_capture_on_commit_callbacks):
+    from tracker import progress
+
+    figures_for(tree["district"], year_period(2026), TODAY)  # learns and stores the rates once
+
+    def scans_the_history(period):
+        raise AssertionError("a recompute job scanned the steps history")
+
+    monkeypatch.setattr(progress, "conversion_rates", scans_the_history)
+    with django_capture_on_commit_callbacks(execute=True):
+        admit(tree["cell_a"], datetime.date(2026, 5, 1))
+    assert not PendingRecompute.objects.exists()
+    assert figures_for(tree["district"], year_period(2026), TODAY).data["admitted"] == 1

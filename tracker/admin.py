@@ -19,7 +19,7 @@ class ProgressSnapshotAdmin(admin.ModelAdmin):
     list_select_related = ["organization"]
     readonly_fields = [
         "organization", "period_key", "admitted", "target", "completed_on", "pipeline", "pipeline_total",
-        "forecast", "breakdowns", "computed_at",
+        "breakdowns", "computed_at",
     ]
 
 

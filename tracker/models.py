@@ -11,13 +11,13 @@ class ProgressSnapshot(models.Model):
         Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="snapshots"
     )
     period_key = models.CharField(_("period"), max_length=9)
-    # The base of the figures; what follows from them (percent, pace, alerts) is worked out when shown.
+    # The base of the figures. What follows from them and from today's date (percent, pace, forecast,
+    # alerts) is worked out when shown, so a row changes only when its admissions, pipeline or target do.
     admitted = models.PositiveIntegerField(_("admitted"), default=0)
     target = models.PositiveIntegerField(_("target"), null=True, blank=True)
     completed_on = models.DateField(_("target reached on"), null=True, blank=True)
     pipeline = models.JSONField(_("pipeline by stage"), default=dict)
     pipeline_total = models.PositiveIntegerField(_("in the pipeline"), default=0)
-    forecast = models.FloatField(_("forecast"), default=0)
     # Flat, as written by one aggregation: {"by_category:teacher": 18, "by_month:2023-03": 5, …}.
     breakdowns = models.JSONField(_("breakdowns"), default=dict)
     computed_at = models.DateTimeField(_("computed at"))
@@ -31,6 +31,23 @@ class ProgressSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.period_key}"
+
+
+class PeriodCheck(models.Model):
+    """What the nightly full recompute learnt about a period: the pipeline's conversion rates, and when
+    it last checked every snapshot of the period (it rewrites only the rows whose figures changed)."""
+
+    period_key = models.CharField(_("period"), max_length=9, unique=True)
+    # {"share": {stage: admitted later / reached}, "days": {stage: mean days to admission}}
+    rates = models.JSONField(_("conversion rates"), default=dict)
+    checked_at = models.DateTimeField(_("every snapshot checked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("period check")
+        verbose_name_plural = _("period checks")
+
+    def __str__(self) -> str:
+        return self.period_key
 
 
 class PendingRecompute(models.Model):

@@ -3,9 +3,9 @@
 The figures of every organization are computed inside the database by one set-based
 statement per period (`recompute_statement`), so the whole country costs a few scans of the
 admissions and the pipeline rather than one query per organization. What is stored is the
-base of the figures (admitted, target, completion date, pipeline, forecast, breakdowns);
-`summary_row` and `figures_data` turn an organization's row and its units' rows into what
-pages show (percentages, pace, alerts), using today's date.
+base of the figures (admitted, target, completion date, pipeline, breakdowns); `summary_row` and
+`figures_data` turn an organization's row and its units' rows into what pages show (percentages,
+pace, forecast, alerts), using today's date and the period's conversion rates.
 """
 from __future__ import annotations
 
@@ -61,10 +61,13 @@ def pace_status(admitted: int, target: int | None, period: Period, today: dateti
 
 @dataclass
 class ConversionRates:
-    """For each pipeline stage: the share admitted later, and the mean days it took."""
+    """For each pipeline stage: the share admitted later, and the mean days it took (stored as JSON)."""
 
     share: dict[str, float]
     days: dict[str, float]
+
+    def as_json(self) -> dict:
+        return {"share": self.share, "days": self.days}
 
 
 def conversion_rates(period: Period) -> ConversionRates:
@@ -104,22 +107,25 @@ _DIALECTS = {
     "postgresql": {
         "object_agg": "jsonb_object_agg({key}, {value})",
         "empty": "'{}'::jsonb",
+        "distinct": "{old} IS DISTINCT FROM {new}",
         "month": "to_char({value}, 'YYYY-MM')",
     },
     "sqlite": {
         "object_agg": "json_group_object({key}, {value})",
         "empty": "'{}'",
+        "distinct": "{old} IS NOT {new}",
         "month": "strftime('%%Y-%%m', {value})",
     },
 }
 
 
 def recompute_statement(
-    period: Period, weights: dict[str, float], computed_at: datetime.datetime, organization_ids: list[int] | None = None
+    period: Period, computed_at: datetime.datetime, organization_ids: list[int] | None = None, only_changed: bool = False
 ) -> tuple[str, list]:
     """One INSERT … SELECT that computes and upserts the snapshots of these organizations (None: all).
 
-    `weights` are the period's `forecast_weights`: learnt once per job, they serve every statement of it.
+    With `only_changed`, a row whose figures are the same is left as it is (the nightly full recompute:
+    most of the country has not changed since yesterday, and rewriting it costs more than computing it).
     """
     sql = _DIALECTS[connection.vendor]
     ops = connection.ops
@@ -143,13 +149,14 @@ def recompute_statement(
     levels = ", ".join(f"({level})" for level in range(1, max_depth + 1))
     target_filter = "year = %s" if period.year else "term_id = %s"
     stage_marks = ", ".join(["%s"] * len(PIPELINE_STAGES))
-    weight_cases = " ".join(["WHEN %s THEN %s"] * len(weights)) or "WHEN NULL THEN 0"
+    columns = ("admitted", "target", "completed_on", "pipeline", "pipeline_total", "breakdowns")
+    changed = " OR ".join(sql["distinct"].format(old=f"{ProgressSnapshot._meta.db_table}.{column}", new=f"excluded.{column}") for column in columns)
 
     # INSERT first, then WITH: SQLite reports the rows written only for a statement that starts with INSERT.
     statement = f"""
 INSERT INTO {ProgressSnapshot._meta.db_table} (
-    organization_id, period_key, admitted, target, completed_on, pipeline, pipeline_total, forecast,
-    breakdowns, computed_at
+    organization_id, period_key, admitted, target, completed_on, pipeline, pipeline_total, breakdowns,
+    computed_at
 )
 WITH scope AS ({scope}),
 levels(level) AS (VALUES {levels}),
@@ -185,21 +192,17 @@ waiting AS (
     WHERE stage IN ({stage_marks}) AND home_cell_id IS NOT NULL {cell_scope} GROUP BY home_cell_id, stage
 ),
 pipeline_rows AS (
-    -- Summed per ancestor path first: joining the sums to the organizations is then cheap.
-    SELECT substr(cell.path, 1, {Organization.steplen} * l.level) AS path, w.stage, sum(w.n) AS n
+    -- Each cell's waiting people credited to it and its ancestors, grouped by id (hashed, not sorted).
+    SELECT ancestor.id AS org_id, w.stage, sum(w.n) AS n
     FROM waiting w
     JOIN {org_table} cell ON cell.id = w.cell_id
     JOIN levels l ON l.level <= cell.depth
-    GROUP BY substr(cell.path, 1, {Organization.steplen} * l.level), w.stage
+    JOIN {org_table} ancestor ON ancestor.path = substr(cell.path, 1, {Organization.steplen} * l.level)
+    GROUP BY ancestor.id, w.stage
 ),
-pipeline AS (
-    SELECT s.id AS org_id, {agg("p.stage", "p.n")} AS counts, sum(p.n) AS total,
-        sum(p.n * CASE p.stage {weight_cases} ELSE 0 END) AS expected
-    FROM pipeline_rows p JOIN scope s ON s.path = p.path
-    GROUP BY s.id
-)
+pipeline AS (SELECT org_id, {agg("stage", "n")} AS counts, sum(n) AS total FROM pipeline_rows GROUP BY org_id)
 SELECT s.id, %s, coalesce(t.n, 0), g.n, c.day, coalesce(p.counts, {sql["empty"]}), coalesce(p.total, 0),
-    coalesce(t.n, 0) + coalesce(p.expected, 0), coalesce(b.counts, {sql["empty"]}), %s
+    coalesce(b.counts, {sql["empty"]}), %s
 FROM scope s
 LEFT JOIN totals t ON t.org_id = s.id
 LEFT JOIN targets g ON g.org_id = s.id
@@ -209,8 +212,9 @@ LEFT JOIN pipeline p ON p.org_id = s.id
 WHERE true
 ON CONFLICT (organization_id, period_key) DO UPDATE SET
     admitted = excluded.admitted, target = excluded.target, completed_on = excluded.completed_on,
-    pipeline = excluded.pipeline, pipeline_total = excluded.pipeline_total, forecast = excluded.forecast,
-    breakdowns = excluded.breakdowns, computed_at = excluded.computed_at
+    pipeline = excluded.pipeline, pipeline_total = excluded.pipeline_total, breakdowns = excluded.breakdowns,
+    computed_at = excluded.computed_at
+{f"WHERE {changed}" if only_changed else ""}
 """
     # Parameters in the order their marks appear above.
     if organization_ids is not None:
@@ -224,8 +228,6 @@ ON CONFLICT (organization_id, period_key) DO UPDATE SET
     params += [str(stage) for stage in PIPELINE_STAGES]
     if organization_ids is not None:
         params += [f"{path}%" for path in tops]
-    for stage, weight in weights.items():
-        params += [str(stage), weight]
     params += [period.key, ops.adapt_datetimefield_value(computed_at)]
     return statement, params
 
@@ -241,9 +243,7 @@ def can_roll_up(organization: Organization, period: Period) -> bool:
     )
 
 
-def rolled_up(
-    units: list[ProgressSnapshot], target: int | None, weights: dict[str, float], organization_id: int, period: Period
-) -> dict:
+def rolled_up(units: list[ProgressSnapshot], target: int | None, organization_id: int, period: Period) -> dict:
     """An organization's base figures as the sum of its units' snapshots (see `can_roll_up`)."""
     pipeline, breakdowns = Counter(), Counter()
     for unit in units:
@@ -256,7 +256,6 @@ def rolled_up(
         "completed_on": _completion_day(organization_id, admitted, target, breakdowns, period),
         "pipeline": dict(pipeline),
         "pipeline_total": sum(pipeline.values()),
-        "forecast": admitted + sum(count * weights.get(stage, 0.0) for stage, count in pipeline.items()),
         "breakdowns": dict(breakdowns),
     }
 
@@ -290,11 +289,21 @@ def _completion_day(organization_id: int, admitted: int, target: int | None, bre
     return None
 
 
-def summary_row(org: Organization, snapshot: ProgressSnapshot, period: Period, today: datetime.date) -> dict:
-    """One organization's line: its stored figures and what follows from them today."""
+def forecast(snapshot: ProgressSnapshot, weights: dict[str, float]) -> float:
+    """Admissions expected by the end of the period: those made, and the pipeline's likely ones."""
+    return snapshot.admitted + sum(count * weights.get(stage, 0.0) for stage, count in snapshot.pipeline.items())
+
+
+def summary_row(
+    org: Organization, snapshot: ProgressSnapshot, period: Period, today: datetime.date, weights: dict[str, float]
+) -> dict:
+    """One organization's line: its stored figures and what follows from them today.
+
+    `weights` are the period's `forecast_weights` for today.
+    """
     admitted, target = snapshot.admitted, snapshot.target
     status, expected = pace_status(admitted, target, period, today)
-    predicted = round(snapshot.forecast, 1)
+    predicted = round(forecast(snapshot, weights), 1)
     done_on = snapshot.completed_on
     return {
         "org": org.code,
@@ -321,15 +330,16 @@ def figures_data(
     units: list[tuple[Organization, ProgressSnapshot]],
     period: Period,
     today: datetime.date,
+    weights: dict[str, float],
 ) -> dict:
     """Everything a dashboard, the API and the reports show for one organization and period."""
     child_rows = [
-        summary_row(unit, unit_snapshot, period, today)
+        summary_row(unit, unit_snapshot, period, today, weights)
         for unit, unit_snapshot in units
         # A closed unit with nothing in the period is noise in today's table.
         if unit.is_active or unit_snapshot.admitted or unit_snapshot.target is not None
     ]
-    data = summary_row(org, snapshot, period, today)
+    data = summary_row(org, snapshot, period, today, weights)
     child_targets = [row["target"] for row in child_rows if row["target"] is not None]
     data.update(
         {

@@ -13,7 +13,7 @@ from cells.selectors import units_of
 from . import progress
 from .models import PendingRecompute, ProgressSnapshot
 from .periods import Period
-from .services import snapshots_recompute
+from .services import period_check_for, snapshots_recompute
 
 WORKER_LATE = datetime.timedelta(minutes=10)
 
@@ -35,17 +35,22 @@ def figures_for(organization: Organization, period: Period, today: datetime.date
     """The organization's stored snapshot and its units' rows: the same few queries however many units.
 
     Snapshots that do not exist yet (a new unit, a period nobody looked at) are computed on the spot.
+    The figures are as of the later of the row's computation and the period's last nightly check,
+    which leaves unchanged rows as they are.
     """
     units = list(units_of(organization))
     snapshots = _snapshots([organization, *units], period)
     missing = [org.pk for org in [organization, *units] if org.pk not in snapshots]
     if missing:
-        snapshots_recompute(period=period, today=today, organization_ids=missing)
+        snapshots_recompute(period=period, organization_ids=missing)
         snapshots = _snapshots([organization, *units], period)
     own = snapshots[organization.pk]
-    data = progress.figures_data(organization, own, [(unit, snapshots[unit.pk]) for unit in units], period, today)
+    check = period_check_for(period)
+    weights = progress.forecast_weights(progress.ConversionRates(**check.rates), period, today)
+    data = progress.figures_data(organization, own, [(unit, snapshots[unit.pk]) for unit in units], period, today, weights)
+    computed_at = max(own.computed_at, check.checked_at) if check.checked_at else own.computed_at
     waiting_since = PendingRecompute.objects.filter(organization=organization).aggregate(since=Min("queued_at"))["since"]
-    return Figures(data=data, computed_at=own.computed_at, stale=waiting_since is not None, waiting_since=waiting_since)
+    return Figures(data=data, computed_at=computed_at, stale=waiting_since is not None, waiting_since=waiting_since)
 
 
 def _snapshots(organizations: list[Organization], period: Period) -> dict[int, ProgressSnapshot]:
@@ -58,5 +63,5 @@ def fresh_figures(organizations: list[Organization], period: Period, today: date
     ids = {org.pk for org in organizations}
     for org in organizations:
         ids.update(units_of(org).values_list("pk", flat=True))
-    snapshots_recompute(period=period, today=today, organization_ids=ids)
+    snapshots_recompute(period=period, organization_ids=ids)
     return {org.pk: figures_for(org, period, today).data for org in organizations}

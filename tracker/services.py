@@ -1,7 +1,6 @@
 """Keeping the progress snapshots current: record what is out of date, queue and run the recompute."""
 from __future__ import annotations
 
-import datetime
 import logging
 from collections.abc import Iterable
 
@@ -12,7 +11,7 @@ from cells.models import Organization, Target
 from cells.selectors import units_of
 
 from . import progress
-from .models import PendingRecompute, ProgressSnapshot
+from .models import PendingRecompute, PeriodCheck, ProgressSnapshot
 from .periods import Period
 
 logger = logging.getLogger(__name__)
@@ -64,21 +63,41 @@ def pending_take() -> list[int]:
     return [org.pk for org in progress.organizations_with_ancestors(sorted({org_id for _pk, org_id in rows}))]
 
 
-def snapshots_recompute(
-    *, period: Period, today: datetime.date, organization_ids: Iterable[int] | None = None,
-    weights: dict[str, float] | None = None,
-) -> int:
+def period_check_for(period: Period) -> PeriodCheck:
+    """The period's conversion rates and last full check; the rates are learnt now if no check has yet."""
+    check = PeriodCheck.objects.filter(period_key=period.key).first()
+    if check is None or not check.rates:
+        rates = progress.conversion_rates(period)
+        check, _created = PeriodCheck.objects.update_or_create(period_key=period.key, defaults={"rates": rates.as_json()})
+    return check
+
+
+def snapshots_recompute(*, period: Period, organization_ids: Iterable[int] | None = None) -> int:
     """Compute and store the snapshots of these organizations (None: every one) for the period.
 
-    One statement in one transaction: a worker killed midway leaves the previous figures. Pass the
-    period's forecast `weights` when the caller already learnt them.
+    One statement in one transaction: a worker killed midway leaves the previous figures.
     """
     ids = None if organization_ids is None else sorted(set(organization_ids))
     if ids == []:
         return 0
-    if weights is None:
-        weights = progress.forecast_weights(progress.conversion_rates(period), period, today)
-    statement, params = progress.recompute_statement(period, weights, timezone.now(), ids)
+    return _run_recompute(period, ids, only_changed=False)
+
+
+@transaction.atomic
+def period_check(*, period: Period) -> int:
+    """The nightly full recompute of a period: learn its conversion rates again, count every
+    organization, rewrite the rows whose figures changed and record when; return how many changed."""
+    checked_at = timezone.now()  # the statement sees the data as of its start
+    rates = progress.conversion_rates(period)
+    changed = _run_recompute(period, None, only_changed=True, computed_at=checked_at)
+    PeriodCheck.objects.update_or_create(
+        period_key=period.key, defaults={"rates": rates.as_json(), "checked_at": checked_at}
+    )
+    return changed
+
+
+def _run_recompute(period: Period, ids: list[int] | None, only_changed: bool, computed_at=None) -> int:
+    statement, params = progress.recompute_statement(period, computed_at or timezone.now(), ids, only_changed)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The whole country's breakdowns are grouped in memory rather than on disk.
@@ -88,7 +107,7 @@ def snapshots_recompute(
 
 
 @transaction.atomic
-def snapshots_refresh(*, period: Period, today: datetime.date, organization_ids: Iterable[int]) -> int:
+def snapshots_refresh(*, period: Period, organization_ids: Iterable[int]) -> int:
     """Recompute what changes made out of date: the cells, and units a move touched, from their
     admissions; every other organization as the sum of its units' fresh snapshots, deepest first.
 
@@ -104,9 +123,7 @@ def snapshots_refresh(*, period: Period, today: datetime.date, organization_ids:
         .order_by("organization__path")
         .values_list("pk")
     )
-    # Learnt once: the rates scan years of steps, and every statement below needs them.
-    weights = progress.forecast_weights(progress.conversion_rates(period), period, today)
-    written = snapshots_recompute(period=period, today=today, organization_ids=counted, weights=weights) if counted else 0
+    written = snapshots_recompute(period=period, organization_ids=counted) if counted else 0
     if not rolled:
         return written
     targets = dict(Target.objects.filter(organization__in=rolled, **period.target_lookup).values_list("organization_id", "count"))
@@ -115,8 +132,8 @@ def snapshots_refresh(*, period: Period, today: datetime.date, organization_ids:
         rows = ProgressSnapshot.objects.filter(organization_id__in=units, period_key=period.key)
         missing = set(units) - set(rows.values_list("organization_id", flat=True))
         if missing:
-            snapshots_recompute(period=period, today=today, organization_ids=missing, weights=weights)
-        figures = progress.rolled_up(list(rows), targets.get(org.pk), weights, org.pk, period)
+            snapshots_recompute(period=period, organization_ids=missing)
+        figures = progress.rolled_up(list(rows), targets.get(org.pk), org.pk, period)
         ProgressSnapshot.objects.update_or_create(
             organization=org, period_key=period.key, defaults={**figures, "computed_at": timezone.now()}
         )

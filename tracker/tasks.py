@@ -11,7 +11,7 @@ from cells.models import Organization
 
 from .models import ProgressSnapshot
 from .periods import PeriodError, current_term, current_year, parse_period
-from .services import pending_take, snapshots_recompute, snapshots_refresh
+from .services import pending_take, period_check, snapshots_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def recompute_pending() -> int:
         ids = pending_take()
         if not ids:
             return 0
-        return sum(snapshots_refresh(period=period, today=today, organization_ids=ids) for period in _periods_to_refresh(ids, today))
+        return sum(snapshots_refresh(period=period, organization_ids=ids) for period in _periods_to_refresh(ids, today))
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=2, retry_jitter=True, max_retries=3)
@@ -54,9 +54,9 @@ def recompute_all() -> int:
     today = timezone.localdate()
     with transaction.atomic():
         pending_take()  # everything is recomputed below
-        written = sum(snapshots_recompute(period=period, today=today) for period in _periods_to_refresh(None, today))
-    logger.info("Recomputed %s snapshots", written)
-    return written
+        changed = sum(period_check(period=period) for period in _periods_to_refresh(None, today))
+    logger.info("Recomputed every snapshot; %s had changed", changed)
+    return changed
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=2, max_retries=3)
