@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import CELL_KINDS, Organization
@@ -86,3 +87,12 @@ class DocumentForm(forms.Form):
         # Members of the candidate's own committee (the cell's parent subtree).
         committee = Organization.objects.get_parent(candidate.home_cell) or candidate.home_cell
         self.fields["introducer"].queryset = PartyMember.objects.filter(organization__path__startswith=committee.path)
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's refusal next to the field it names, or above the form when it names none."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)

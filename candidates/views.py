@@ -15,7 +15,7 @@ from cells.selectors import can_record_steps, organization_for_user, record_root
 
 from . import rules, services
 from .filters import CandidateFilter
-from .forms import CandidateForm, DocumentForm, StepForm
+from .forms import CandidateForm, DocumentForm, StepForm, add_service_errors
 from .models import Admission, Candidate, Stage
 
 PAGE_SIZE = 50
@@ -31,14 +31,6 @@ def _get_candidate_for_user(request, pk) -> Candidate:
     if not within(candidate.home_cell, record_roots(request.user)):
         raise Http404
     return candidate
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -96,7 +88,7 @@ def candidate_create(request):
                 sourced_on=data["sourced_on"], acting_user=request.user,
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(name)s is in the sourcing plan.") % {"name": candidate.full_name})
             return redirect("candidates:detail", pk=candidate.pk)
@@ -114,7 +106,7 @@ def candidate_edit(request, pk):
         try:
             services.candidate_update(candidate=candidate, data=form.cleaned_data, acting_user=request.user)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("candidates:detail", pk=candidate.pk)
@@ -171,7 +163,7 @@ def candidate_step(request, pk):
         try:
             services.step_record(candidate=candidate, acting_user=request.user, **data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Recorded: %(stage)s.") % {"stage": Stage(data["stage"]).label})
             return redirect("candidates:detail", pk=candidate.pk)
@@ -190,7 +182,7 @@ def candidate_document(request, pk):
         try:
             services.dossier_add(candidate=candidate, acting_user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Filed: %(form)s.") % {"form": form.cleaned_data["form_code"]})
             return redirect("candidates:detail", pk=candidate.pk)

@@ -15,7 +15,7 @@ from cells.models import Organization
 from cells.selectors import record_roots, staff_roots, subtrees_q, within
 
 from . import services
-from .forms import CandidateForm, DateInput
+from .forms import CandidateForm, DateInput, add_service_errors
 from .models import AwarenessClass, Candidate, ClassAttendance
 
 
@@ -154,7 +154,7 @@ def class_add_person(request, pk):
         try:
             services.candidate_create_and_enroll(awareness_class=awareness_class, data=data, acting_user=request.user)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("%(name)s added to the class.") % {"name": data["full_name"]})
             return redirect("candidates:class_detail", pk=awareness_class.pk)

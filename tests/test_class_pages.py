@@ -94,3 +94,25 @@ def test_a_secretary_reads_classes_but_cannot_change_them(client, new_class):
     client.login(username="bithu.huyen", password="BiThuHuyen@2026")
     assert client.get(f"/candidates/classes/{new_class.pk}/").context["can_change"] is False
     assert client.post(f"/candidates/classes/{new_class.pk}/roster/", {"roster": "x; 01/01/2000"}).status_code == 404
+
+
+def test_a_refusal_when_adding_someone_new_shows_next_to_its_field(staff, new_class, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from candidates import services
+
+    def refuses(**kwargs):
+        raise ValidationError({"date_of_birth": "Chưa đủ 18 tuổi.", "stage_date": "Không thuộc biểu mẫu."})
+
+    monkeypatch.setattr(services, "candidate_create_and_enroll", refuses)
+    response = staff.post(f"/candidates/classes/{new_class.pk}/add-person/", {
+        "new-full_name": "Đinh Công Khoa", "new-date_of_birth": "01/02/2001", "new-gender": "male",
+        "new-ethnicity": "Kinh", "new-religion": "Không", "new-education_level": "upper_secondary",
+        "new-occupation_category": "youth_union", "new-home_cell": cell().pk, "new-source": "youth_union",
+        "new-sourced_on": "01/10/2026",
+    })
+    form = response.context["new_person_form"]
+    assert response.status_code == 400
+    assert form.errors["date_of_birth"] == ["Chưa đủ 18 tuổi."]
+    assert form.non_field_errors() == ["Không thuộc biểu mẫu."]  # a field the form lacks: above it, not a crash
+    assert not new_class.attendances.exists()
