@@ -66,16 +66,31 @@ def days_off(start: datetime.date, end: datetime.date) -> set[datetime.date]:
     return found
 
 
+class WorkingCalendar:
+    """Working days (Monday to Friday, not a day off), reading each year's days off once: a list of
+    deadlines then costs one query per year it spans, not one per person."""
+
+    def __init__(self) -> None:
+        self._off: dict[int, set[datetime.date]] = {}
+
+    def is_working_day(self, day: datetime.date) -> bool:
+        if day.year not in self._off:
+            self._off[day.year] = days_off(datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31))
+        return day.weekday() < 5 and day not in self._off[day.year]
+
+    def add_working_days(self, start: datetime.date, count: int) -> datetime.date:
+        """The `count`-th working day after `start`."""
+        day, left = start, count
+        while left > 0:
+            day += datetime.timedelta(days=1)
+            if self.is_working_day(day):
+                left -= 1
+        return day
+
+
 def add_working_days(start: datetime.date, count: int) -> datetime.date:
     """The `count`-th working day after `start` (Monday to Friday, not a day off)."""
-    # Generous window: 30 working days never span more than ~3 months, even over Tết.
-    off = days_off(start, start + datetime.timedelta(days=count * 2 + 60))
-    day, left = start, count
-    while left > 0:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5 and day not in off:
-            left -= 1
-    return day
+    return WorkingCalendar().add_working_days(start, count)
 
 
 # ---- eligibility ------------------------------------------------------------------------
@@ -176,9 +191,10 @@ class Deadline:
 
 def deadline_for(
     candidate: Candidate, events: dict[str, datetime.date], admission: Admission | None, today: datetime.date,
-    rules_on=RuleSet.in_force_on,
+    rules_on=RuleSet.in_force_on, calendar: WorkingCalendar | None = None,
 ) -> Deadline | None:
     """The next legal deadline of a candidate, from the dates of their steps."""
+    add_working_days = (calendar or WorkingCalendar()).add_working_days
     if candidate.stage in (Stage.CELL_RESOLUTION, Stage.COMMITTEE_RESOLUTION) and Stage.CELL_RESOLUTION in events:
         voted = events[Stage.CELL_RESOLUTION]
         due = add_working_days(voted, rules_on(voted).decision_within_working_days)
@@ -205,9 +221,9 @@ def deadlines(candidates, today: datetime.date, *, soon_days: int = 14) -> list[
     admissions = {a.candidate_id: a for a in Admission.objects.filter(candidate_id__in=ids)}
     found = []
     horizon = today + datetime.timedelta(days=soon_days)
-    rules_on = RuleSet.picker()
+    rules_on, calendar = RuleSet.picker(), WorkingCalendar()
     for candidate in candidates:
-        deadline = deadline_for(candidate, events.get(candidate.pk, {}), admissions.get(candidate.pk), today, rules_on)
+        deadline = deadline_for(candidate, events.get(candidate.pk, {}), admissions.get(candidate.pk), today, rules_on, calendar)
         if deadline and deadline.due_on <= horizon:
             found.append(deadline)
     return sorted(found, key=lambda d: d.due_on)

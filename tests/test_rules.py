@@ -150,3 +150,15 @@ def test_an_emptied_rule_table_falls_back_to_the_default_rule_sets(db):
     assert RuleSet.in_force_on(D(2026, 1, 1)).code == "294-QĐ/TW"
     assert RuleSet.in_force_on(D(2015, 1, 1)).code == "29-QĐ/TW"
     assert RuleSet.objects.count() == 4
+
+
+def test_a_list_of_deadlines_reads_the_days_off_once_per_year_not_once_per_person(tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for day in (D(2025, 3, 3), D(2025, 4, 7), D(2025, 6, 2), D(2025, 9, 15)):
+        admit(tree["cell_a"], day)
+    with CaptureQueriesContext(connection) as queries:
+        found = rules.deadlines(tree["cell_a"].candidates.all(), today=D(2026, 12, 1), soon_days=400)
+    assert len(found) == 4
+    assert sum("candidates_dayoff" in query["sql"] for query in queries.captured_queries) == 1  # reviews all fall in 2026
