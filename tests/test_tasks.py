@@ -133,7 +133,10 @@ def test_a_recompute_that_fails_midway_leaves_the_previous_figures(tree, monkeyp
     def fails_on_the_cells_row(*args, **kwargs):
         statement, params = real_statement(*args, **kwargs)
         # The cell's row breaks a constraint after the others were computed: the whole statement fails.
-        broken = statement.replace("SELECT s.id, %s, coalesce(t.n, 0),", f"SELECT s.id, %s, CASE WHEN s.id = {tree['cell_a'].pk} THEN -1 ELSE coalesce(t.n, 0) END,")
+        broken = statement.replace(
+            "SELECT s.id AS organization_id, coalesce(t.n, 0) AS admitted,",
+            f"SELECT s.id AS organization_id, CASE WHEN s.id = {tree['cell_a'].pk} THEN -1 ELSE coalesce(t.n, 0) END AS admitted,",
+        )
         assert broken != statement
         return broken, params
 

@@ -124,8 +124,8 @@ def recompute_statement(
 ) -> tuple[str, list]:
     """One INSERT … SELECT that computes and upserts the snapshots of these organizations (None: all).
 
-    With `only_changed`, a row whose figures are the same is left as it is (the nightly full recompute:
-    most of the country has not changed since yesterday, and rewriting it costs more than computing it).
+    With `only_changed`, a row whose figures are the same is left as it is, neither written nor locked
+    (the nightly full recompute: most of the country has not changed since yesterday).
     """
     sql = _DIALECTS[connection.vendor]
     ops = connection.ops
@@ -150,7 +150,13 @@ def recompute_statement(
     target_filter = "year = %s" if period.year else "term_id = %s"
     stage_marks = ", ".join(["%s"] * len(PIPELINE_STAGES))
     columns = ("admitted", "target", "completed_on", "pipeline", "pipeline_total", "breakdowns")
-    changed = " OR ".join(sql["distinct"].format(old=f"{ProgressSnapshot._meta.db_table}.{column}", new=f"excluded.{column}") for column in columns)
+    changed = " OR ".join(sql["distinct"].format(old=f"old.{column}", new=f"new.{column}") for column in columns)
+    keep = "WHERE true"  # SQLite needs a WHERE before ON CONFLICT
+    if only_changed:
+        keep = (
+            f"LEFT JOIN {ProgressSnapshot._meta.db_table} old ON old.organization_id = new.organization_id"
+            f" AND old.period_key = %s\nWHERE old.id IS NULL OR {changed}"
+        )
 
     # INSERT first, then WITH: SQLite reports the rows written only for a statement that starts with INSERT.
     statement = f"""
@@ -200,21 +206,26 @@ pipeline_rows AS (
     JOIN {org_table} ancestor ON ancestor.path = substr(cell.path, 1, {Organization.steplen} * l.level)
     GROUP BY ancestor.id, w.stage
 ),
-pipeline AS (SELECT org_id, {agg("stage", "n")} AS counts, sum(n) AS total FROM pipeline_rows GROUP BY org_id)
-SELECT s.id, %s, coalesce(t.n, 0), g.n, c.day, coalesce(p.counts, {sql["empty"]}), coalesce(p.total, 0),
-    coalesce(b.counts, {sql["empty"]}), %s
-FROM scope s
-LEFT JOIN totals t ON t.org_id = s.id
-LEFT JOIN targets g ON g.org_id = s.id
-LEFT JOIN completed c ON c.org_id = s.id
-LEFT JOIN breakdowns b ON b.org_id = s.id
-LEFT JOIN pipeline p ON p.org_id = s.id
-WHERE true
+pipeline AS (SELECT org_id, {agg("stage", "n")} AS counts, sum(n) AS total FROM pipeline_rows GROUP BY org_id),
+computed AS (
+    SELECT s.id AS organization_id, coalesce(t.n, 0) AS admitted, g.n AS target, c.day AS completed_on,
+        coalesce(p.counts, {sql["empty"]}) AS pipeline, coalesce(p.total, 0) AS pipeline_total,
+        coalesce(b.counts, {sql["empty"]}) AS breakdowns
+    FROM scope s
+    LEFT JOIN totals t ON t.org_id = s.id
+    LEFT JOIN targets g ON g.org_id = s.id
+    LEFT JOIN completed c ON c.org_id = s.id
+    LEFT JOIN breakdowns b ON b.org_id = s.id
+    LEFT JOIN pipeline p ON p.org_id = s.id
+)
+SELECT new.organization_id, %s, new.admitted, new.target, new.completed_on, new.pipeline, new.pipeline_total,
+    new.breakdowns, %s
+FROM computed new
+{keep}
 ON CONFLICT (organization_id, period_key) DO UPDATE SET
     admitted = excluded.admitted, target = excluded.target, completed_on = excluded.completed_on,
     pipeline = excluded.pipeline, pipeline_total = excluded.pipeline_total, breakdowns = excluded.breakdowns,
     computed_at = excluded.computed_at
-{f"WHERE {changed}" if only_changed else ""}
 """
     # Parameters in the order their marks appear above.
     if organization_ids is not None:
@@ -229,6 +240,8 @@ ON CONFLICT (organization_id, period_key) DO UPDATE SET
     if organization_ids is not None:
         params += [f"{path}%" for path in tops]
     params += [period.key, ops.adapt_datetimefield_value(computed_at)]
+    if only_changed:
+        params.append(period.key)
     return statement, params
 
 
