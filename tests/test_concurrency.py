@@ -79,3 +79,47 @@ def test_two_staff_recording_the_same_step_one_succeeds(ready):
     outcomes = race(ceremony)
     assert outcomes.count("ok") == 1
     assert AdmissionCredit.objects.filter(admission__candidate=candidate).count() == 2
+
+
+def test_a_recompute_job_waits_for_the_nightly_check_and_then_counts_what_it_missed(monkeypatch):
+    from django.db import transaction
+
+    from tests.factories import admit
+    from tracker import tasks
+    from tracker.models import PendingRecompute, ProgressSnapshot
+    from tracker.services import recompute_lock
+
+    district = OrganizationFactory(kind=Organization.Kind.DISTRICT)
+    cell = OrganizationFactory(kind=Organization.Kind.GRASSROOTS_CELL, parent=district)
+    key = str(DAY.year)
+    nightly_holds, release, job_done = threading.Event(), threading.Event(), threading.Event()
+
+    def nightly():  # stands for a nightly check that is still counting
+        try:
+            with transaction.atomic():
+                recompute_lock()
+                nightly_holds.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    def job():
+        try:
+            tasks.recompute_pending()
+            job_done.set()
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=nightly)
+    first.start()
+    assert nightly_holds.wait(timeout=10)
+    monkeypatch.setattr(tasks.recompute_pending, "delay", lambda: None)  # run by hand below, in its own thread
+    admit(cell, DAY)
+    second = threading.Thread(target=job)
+    second.start()
+    assert not job_done.wait(timeout=1)  # it waits instead of writing beside the check
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert job_done.is_set() and not PendingRecompute.objects.exists()
+    assert ProgressSnapshot.objects.get(organization=district, period_key=key).admitted == 1

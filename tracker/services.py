@@ -51,6 +51,21 @@ def queue_recompute() -> bool:
     return True
 
 
+RECOMPUTE_LOCK = 0x7472_6B72  # any constant: names PostgreSQL's advisory lock of the recompute jobs
+
+
+def recompute_lock() -> None:
+    """Make the recompute jobs, the nightly check included, run one after the other.
+
+    Call inside the job's transaction; the lock goes with it. Otherwise a job could write figures
+    while the nightly check is counting from older data, and the check would write the older ones
+    back. SQLite already lets one writer at a time.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RECOMPUTE_LOCK])
+
+
 def pending_take() -> list[int]:
     """Take every pending row not taken by another worker; return the organizations and their ancestors.
 

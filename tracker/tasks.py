@@ -11,7 +11,7 @@ from cells.models import Organization
 
 from .models import ProgressSnapshot
 from .periods import PeriodError, current_term, current_year, parse_period
-from .services import pending_take, period_check, snapshots_refresh
+from .services import pending_take, period_check, recompute_lock, snapshots_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +42,7 @@ def recompute_pending() -> int:
     """
     today = timezone.localdate()
     with transaction.atomic():
+        recompute_lock()
         ids = pending_take()
         if not ids:
             return 0
@@ -53,6 +54,7 @@ def recompute_all() -> int:
     """The nightly full recompute of every organization for the current and the stored periods."""
     today = timezone.localdate()
     with transaction.atomic():
+        recompute_lock()
         pending_take()  # everything is recomputed below
         changed = sum(period_check(period=period) for period in _periods_to_refresh(None, today))
     logger.info("Recomputed every snapshot; %s had changed", changed)
