@@ -292,7 +292,7 @@ def _completion_day(organization_id: int, admitted: int, target: int | None, bre
             admitted_on__lte=min(month_end(month), period.end),
         )
         .values_list("admitted_on")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # not Count("id"): the day is then read from the index alone
         .order_by("admitted_on")
     )
     for day, count in days:
