@@ -126,18 +126,12 @@ def snapshots_refresh(*, period: Period, organization_ids: Iterable[int]) -> int
     """Recompute what changes made out of date: the cells, and units a move touched, from their
     admissions; every other organization as the sum of its units' fresh snapshots, deepest first.
 
-    The country then costs its 34 provinces' rows, not a count of every admission in it.
+    The country then costs its 34 provinces' rows, not a count of every admission in it. Jobs call it
+    holding `recompute_lock`, so two of them never add up the same organizations at once.
     """
     organizations = list(Organization.objects.filter(pk__in=set(organization_ids)).order_by("-depth", "path"))
     rolled = [org for org in organizations if progress.can_roll_up(org, period)]
     counted = [org.pk for org in organizations if org not in rolled]
-    # Two jobs adding up the same organizations one after the other, never interleaved.
-    list(
-        ProgressSnapshot.objects.select_for_update()
-        .filter(organization__in=rolled, period_key=period.key)
-        .order_by("organization__path")
-        .values_list("pk")
-    )
     written = snapshots_recompute(period=period, organization_ids=counted) if counted else 0
     if not rolled:
         return written
@@ -145,10 +139,12 @@ def snapshots_refresh(*, period: Period, organization_ids: Iterable[int]) -> int
     for org in rolled:
         units = list(units_of(org).values_list("pk", flat=True))
         rows = ProgressSnapshot.objects.filter(organization_id__in=units, period_key=period.key)
-        missing = set(units) - set(rows.values_list("organization_id", flat=True))
+        snapshots = list(rows)
+        missing = set(units) - {row.organization_id for row in snapshots}
         if missing:
             snapshots_recompute(period=period, organization_ids=missing)
-        figures = progress.rolled_up(list(rows), targets.get(org.pk), org.pk, period)
+            snapshots = list(rows)
+        figures = progress.rolled_up(snapshots, targets.get(org.pk), org.pk, period)
         ProgressSnapshot.objects.update_or_create(
             organization=org, period_key=period.key, defaults={**figures, "computed_at": timezone.now()}
         )
