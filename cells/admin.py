@@ -13,6 +13,7 @@ from treebeard.admin import TreeAdmin
 
 from . import services
 from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationRole, Target, Term, validate_placement
+from .selectors import units_of
 
 
 class OrganizationForm(forms.ModelForm):
@@ -44,7 +45,7 @@ class OrganizationForm(forms.ModelForm):
         if self.instance.pk:
             if parent is not None and parent.path.startswith(self.instance.path):
                 self.add_error("parent", _("An organization cannot be moved under itself or one of its own units."))
-            for child in Organization.objects.get_children(self.instance):
+            for child in units_of(self.instance):
                 if kind not in ALLOWED_PARENT_KINDS[child.kind]:
                     self.add_error(
                         "kind",

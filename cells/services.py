@@ -15,7 +15,7 @@ from candidates.services import admission_credits_rebuild
 from tracker.services import snapshots_invalidate
 
 from .models import Organization, Target, Term, validate_placement
-from .selectors import lineage_ids
+from .selectors import lineage_ids, units_of
 
 
 def _save_with_history(organization: Organization, *, acting_user, reason: str, update_fields=None) -> None:
@@ -155,7 +155,7 @@ def organization_merge(
     if not (source.is_active and into.is_active):
         raise ValidationError(_("Both organizations must be active to be merged."))
 
-    for child in Organization.objects.get_children(source):
+    for child in units_of(source):
         organization_move(organization=child, new_parent=into, effective_on=effective_on, acting_user=acting_user)
     source.refresh_from_db()
 

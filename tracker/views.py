@@ -11,7 +11,7 @@ from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
 from candidates.services import add_months
 from cells.models import Organization, Target, Term
 from cells.services import targets_set_many
-from cells.selectors import RECORD_ROLES, ancestors, organization_for_user, role_roots, within
+from cells.selectors import RECORD_ROLES, ancestors, organization_for_user, role_roots, units_of, within
 
 from .models import ApiToken, ReportJob
 from .periods import PeriodError, current_term, current_year, parse_period, term_period, year_period
@@ -217,7 +217,7 @@ def targets_edit(request, code):
         period = parse_period(request.GET.get("period") or str(today.year))
     except PeriodError as error:
         return render(request, "tracker/bad_period.html", {"error": str(error), "organization": organization}, status=400)
-    units = [organization, *Organization.objects.get_children(organization).filter(is_active=True)]
+    units = [organization, *units_of(organization).filter(is_active=True)]
     current = dict(Target.objects.filter(organization__in=units, **period.target_lookup).values_list("organization_id", "count"))
     errors, values = {}, {unit.pk: current.get(unit.pk) for unit in units}
     if request.method == "POST":
