@@ -27,7 +27,7 @@ run: demo
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Regenerate the translation catalogues after changing user-facing strings.
+# Regenerate the Vietnamese catalogue after changing user-facing strings (English is the source language).
 messages: install
-	$(PY) manage.py makemessages --locale vi --locale en --ignore '.venv/*' --no-obsolete
+	$(PY) manage.py makemessages --locale vi --ignore '.venv/*' --no-obsolete
 	$(PY) manage.py compilemessages --ignore '.venv/*'
