@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count
 
-from candidates.models import PIPELINE_STAGES, AdmissionCredit, Candidate, StageEvent
+from candidates.models import PIPELINE_STAGES, AdmissionCredit, Candidate, Gender, OccupationCategory, StageEvent
 from cells.models import CELL_KINDS, Organization, Target, lineage_paths
 from cells.selectors import topmost
 
@@ -105,18 +105,60 @@ def forecast_weights(rates: ConversionRates, period: Period, today: datetime.dat
 # The few things PostgreSQL and SQLite spell differently.
 _DIALECTS = {
     "postgresql": {
-        "object_agg": "jsonb_object_agg({key}, {value})",
+        "object": "jsonb_build_object({pairs})",
+        # Zero counts are left out, as a GROUP BY leaves out what it does not meet.
+        "without_nulls": lambda objects: "jsonb_strip_nulls({})".format(" || ".join(objects)),
         "empty": "'{}'::jsonb",
         "distinct": "{old} IS DISTINCT FROM {new}",
-        "month": "to_char({value}, 'YYYY-MM')",
     },
     "sqlite": {
-        "object_agg": "json_group_object({key}, {value})",
+        "object": "json_object({pairs})",
+        # A JSON merge patch drops the members whose value is null.
+        "without_nulls": lambda objects: _nested("json_patch", ["'{}'", *objects]),
         "empty": "'{}'",
         "distinct": "{old} IS NOT {new}",
-        "month": "strftime('%%Y-%%m', {value})",
     },
 }
+_PAIRS_PER_OBJECT = 40  # PostgreSQL's functions take at most 100 arguments
+
+
+def _nested(function: str, arguments: list[str]) -> str:
+    nested = arguments[0]
+    for argument in arguments[1:]:
+        nested = f"{function}({nested}, {argument})"
+    return nested
+
+
+def _json_counts(counts: list[tuple[str, str, list]]) -> tuple[str, list]:
+    """A JSON object built in the SELECT from (key, count expression, its parameters), zero counts left out."""
+    sql = _DIALECTS[connection.vendor]
+    pairs, params = [], []
+    for key, count, count_params in counts:
+        pairs.append(f"%s, nullif({count}, 0)")
+        params += [key, *count_params]
+    chunks = [pairs[i : i + _PAIRS_PER_OBJECT] for i in range(0, len(pairs), _PAIRS_PER_OBJECT)]
+    return sql["without_nulls"]([sql["object"].format(pairs=", ".join(chunk)) for chunk in chunks]), params
+
+
+def _breakdown_counts(period: Period) -> tuple[str, list]:
+    """Every breakdown of the credits as conditional counts, so that they are counted in the same
+    pass as the total: {"by_category:teacher": 18, "by_month:2023-03": 5, …}."""
+    adapt = connection.ops.adapt_datefield_value
+    counts = []
+    for breakdown, column, values in (
+        ("by_category", "category", OccupationCategory.values),
+        ("by_gender", "gender", Gender.values),
+        ("by_age_band", "age_band", AdmissionCredit.AgeBand.values),
+        ("by_sector", "sector", Organization.Sector.values),
+    ):
+        counts += [(f"{breakdown}:{value}", f"count(*) FILTER (WHERE {column} = %s)", [value]) for value in values]
+    month = period.start.replace(day=1)
+    while month <= period.end:
+        following = month_end(month) + datetime.timedelta(days=1)
+        condition = "count(*) FILTER (WHERE admitted_on >= %s AND admitted_on < %s)"
+        counts.append((f"by_month:{month:%Y-%m}", condition, [adapt(month), adapt(following)]))
+        month = following
+    return _json_counts(counts)
 
 
 def recompute_statement(
@@ -124,39 +166,40 @@ def recompute_statement(
 ) -> tuple[str, list]:
     """One INSERT … SELECT that computes and upserts the snapshots of these organizations (None: all).
 
+    An organization's total and every breakdown are counted in one pass over its admission credits;
+    the pipeline in one pass over the candidates, by cell, then credited to the cell's ancestors.
     With `only_changed`, a row whose figures are the same is left as it is, neither written nor locked
     (the nightly full recompute: most of the country has not changed since yesterday).
     """
     sql = _DIALECTS[connection.vendor]
     ops = connection.ops
     org_table = Organization._meta.db_table
-    params: list = []
-
-    def agg(key: str, value: str) -> str:
-        return sql["object_agg"].format(key=key, value=value)
-
     if organization_ids is None:
-        scope, credit_scope, target_scope, cell_scope = f"SELECT id, path FROM {org_table}", "", "", ""
+        ids, id_marks = [], ""
+        in_scope = lambda column: ""  # noqa: E731
+        cell_scope, cell_params = "", []
     else:
         ids = sorted(set(organization_ids))
-        marks = ", ".join(["%s"] * len(ids))
-        scope = f"SELECT id, path FROM {org_table} WHERE id IN ({marks})"
-        credit_scope = target_scope = f"AND organization_id IN ({marks})"
+        id_marks = ", ".join(["%s"] * len(ids))
+        in_scope = lambda column: f"AND {column} IN ({id_marks})"  # noqa: E731
         tops = [org.path for org in topmost(list(Organization.objects.filter(pk__in=ids).only("path", "depth")))]
-        cell_scope = f"AND home_cell_id IN (SELECT id FROM {org_table} WHERE " + " OR ".join(["path LIKE %s"] * len(tops)) + ")"
-    month = sql["month"].format(value="admitted_on")
+        cell_scope = f"AND home_cell_id IN (SELECT id FROM {org_table} WHERE {' OR '.join(['path LIKE %s'] * len(tops))})"
+        cell_params = [f"{path}%" for path in tops]
+    breakdowns, breakdown_params = _breakdown_counts(period)
+    stages = [str(stage) for stage in PIPELINE_STAGES]
+    stage_counts = ", ".join(f"count(*) FILTER (WHERE stage = %s) AS stage_{index}" for index in range(len(stages)))
+    stage_sums = ", ".join(f"sum(w.stage_{index}) AS stage_{index}" for index in range(len(stages)))
+    pipeline, pipeline_params = _json_counts([(stage, f"p.stage_{index}", []) for index, stage in enumerate(stages)])
     max_depth = Organization.objects.order_by("-depth").values_list("depth", flat=True).first() or 1
-    levels = ", ".join(f"({level})" for level in range(1, max_depth + 1))
-    target_filter = "year = %s" if period.year else "term_id = %s"
-    stage_marks = ", ".join(["%s"] * len(PIPELINE_STAGES))
     columns = ("admitted", "target", "completed_on", "pipeline", "pipeline_total", "breakdowns")
-    changed = " OR ".join(sql["distinct"].format(old=f"old.{column}", new=f"new.{column}") for column in columns)
-    keep = "WHERE true"  # SQLite needs a WHERE before ON CONFLICT
+    keep, keep_params = "WHERE true", []  # SQLite needs a WHERE before ON CONFLICT
     if only_changed:
+        changed = " OR ".join(sql["distinct"].format(old=f"old.{column}", new=f"new.{column}") for column in columns)
         keep = (
             f"LEFT JOIN {ProgressSnapshot._meta.db_table} old ON old.organization_id = new.organization_id"
             f" AND old.period_key = %s\nWHERE old.id IS NULL OR {changed}"
         )
+        keep_params = [period.key]
 
     # INSERT first, then WITH: SQLite reports the rows written only for a statement that starts with INSERT.
     statement = f"""
@@ -164,58 +207,50 @@ INSERT INTO {ProgressSnapshot._meta.db_table} (
     organization_id, period_key, admitted, target, completed_on, pipeline, pipeline_total, breakdowns,
     computed_at
 )
-WITH scope AS ({scope}),
-levels(level) AS (VALUES {levels}),
+WITH scope AS (SELECT id, path FROM {org_table} WHERE true {in_scope("id")}),
+levels(level) AS (VALUES {", ".join(f"({level})" for level in range(1, max_depth + 1))}),
 credits AS (
     SELECT organization_id AS org_id, admitted_on, category, gender, age_band, sector
     FROM {AdmissionCredit._meta.db_table}
-    WHERE admitted_on >= %s AND admitted_on <= %s {credit_scope}
+    WHERE admitted_on >= %s AND admitted_on <= %s {in_scope("organization_id")}
 ),
-totals AS (SELECT org_id, count(*) AS n FROM credits GROUP BY org_id),
+counted AS (SELECT org_id, count(*) AS n, {breakdowns} AS breakdowns FROM credits GROUP BY org_id),
 targets AS (
-    SELECT organization_id AS org_id, count AS n FROM {Target._meta.db_table} WHERE {target_filter} {target_scope}
+    SELECT organization_id AS org_id, count AS n FROM {Target._meta.db_table}
+    WHERE {"year" if period.year else "term_id"} = %s {in_scope("organization_id")}
 ),
-reached AS (SELECT t.org_id, g.n AS goal FROM totals t JOIN targets g ON g.org_id = t.org_id WHERE t.n >= g.n),
-daily AS (
-    SELECT c.org_id, c.admitted_on, count(*) AS n FROM credits c JOIN reached r ON r.org_id = c.org_id
-    GROUP BY c.org_id, c.admitted_on
+ranked AS (
+    SELECT org_id, admitted_on, row_number() OVER (PARTITION BY org_id ORDER BY admitted_on) AS rank FROM credits
 ),
-running AS (SELECT org_id, admitted_on, sum(n) OVER (PARTITION BY org_id ORDER BY admitted_on) AS total FROM daily),
+-- The day of the admission that reached the target; a target of 0 is reached on the first one.
 completed AS (
-    SELECT u.org_id, min(u.admitted_on) AS day FROM running u JOIN reached r ON r.org_id = u.org_id
-    WHERE u.total >= r.goal GROUP BY u.org_id
+    SELECT r.org_id, r.admitted_on AS day FROM ranked r JOIN targets g ON g.org_id = r.org_id
+    WHERE r.rank = CASE WHEN g.n > 0 THEN g.n ELSE 1 END
 ),
-dims AS (
-    SELECT org_id, 'by_category:' || category AS k, count(*) AS n FROM credits GROUP BY org_id, category
-    UNION ALL SELECT org_id, 'by_gender:' || gender, count(*) FROM credits GROUP BY org_id, gender
-    UNION ALL SELECT org_id, 'by_age_band:' || age_band, count(*) FROM credits GROUP BY org_id, age_band
-    UNION ALL SELECT org_id, 'by_sector:' || sector, count(*) FROM credits GROUP BY org_id, sector
-    UNION ALL SELECT org_id, 'by_month:' || {month}, count(*) FROM credits GROUP BY org_id, {month}
-),
-breakdowns AS (SELECT org_id, {agg("k", "n")} AS counts FROM dims GROUP BY org_id),
 waiting AS (
-    SELECT home_cell_id AS cell_id, stage, count(*) AS n FROM {Candidate._meta.db_table}
-    WHERE stage IN ({stage_marks}) AND home_cell_id IS NOT NULL {cell_scope} GROUP BY home_cell_id, stage
+    SELECT home_cell_id AS cell_id, count(*) AS n, {stage_counts}
+    FROM {Candidate._meta.db_table}
+    WHERE stage IN ({", ".join(["%s"] * len(stages))}) AND home_cell_id IS NOT NULL {cell_scope}
+    GROUP BY home_cell_id
 ),
 pipeline_rows AS (
     -- Each cell's waiting people credited to it and its ancestors, grouped by id (hashed, not sorted).
-    SELECT ancestor.id AS org_id, w.stage, sum(w.n) AS n
+    SELECT ancestor.id AS org_id, sum(w.n) AS total, {stage_sums}
     FROM waiting w
     JOIN {org_table} cell ON cell.id = w.cell_id
     JOIN levels l ON l.level <= cell.depth
     JOIN {org_table} ancestor ON ancestor.path = substr(cell.path, 1, {Organization.steplen} * l.level)
-    GROUP BY ancestor.id, w.stage
+    GROUP BY ancestor.id
 ),
-pipeline AS (SELECT org_id, {agg("stage", "n")} AS counts, sum(n) AS total FROM pipeline_rows GROUP BY org_id),
+pipeline AS (SELECT p.org_id, p.total, {pipeline} AS counts FROM pipeline_rows p),
 computed AS (
     SELECT s.id AS organization_id, coalesce(t.n, 0) AS admitted, g.n AS target, c.day AS completed_on,
         coalesce(p.counts, {sql["empty"]}) AS pipeline, coalesce(p.total, 0) AS pipeline_total,
-        coalesce(b.counts, {sql["empty"]}) AS breakdowns
+        coalesce(t.breakdowns, {sql["empty"]}) AS breakdowns
     FROM scope s
-    LEFT JOIN totals t ON t.org_id = s.id
+    LEFT JOIN counted t ON t.org_id = s.id
     LEFT JOIN targets g ON g.org_id = s.id
     LEFT JOIN completed c ON c.org_id = s.id
-    LEFT JOIN breakdowns b ON b.org_id = s.id
     LEFT JOIN pipeline p ON p.org_id = s.id
 )
 SELECT new.organization_id, %s, new.admitted, new.target, new.completed_on, new.pipeline, new.pipeline_total,
@@ -227,21 +262,17 @@ ON CONFLICT (organization_id, period_key) DO UPDATE SET
     pipeline = excluded.pipeline, pipeline_total = excluded.pipeline_total, breakdowns = excluded.breakdowns,
     computed_at = excluded.computed_at
 """
-    # Parameters in the order their marks appear above.
-    if organization_ids is not None:
-        params += ids
-    params += [ops.adapt_datefield_value(period.start), ops.adapt_datefield_value(period.end)]
-    if organization_ids is not None:
-        params += ids
-    params.append(period.year if period.year else period.term.pk)
-    if organization_ids is not None:
-        params += ids
-    params += [str(stage) for stage in PIPELINE_STAGES]
-    if organization_ids is not None:
-        params += [f"{path}%" for path in tops]
-    params += [period.key, ops.adapt_datetimefield_value(computed_at)]
-    if only_changed:
-        params.append(period.key)
+    # In the order their marks appear above.
+    params = [
+        *ids,
+        ops.adapt_datefield_value(period.start), ops.adapt_datefield_value(period.end), *ids,
+        *breakdown_params,
+        period.year if period.year else period.term.pk, *ids,
+        *stages, *stages, *cell_params,
+        *pipeline_params,
+        period.key, ops.adapt_datetimefield_value(computed_at),
+        *keep_params,
+    ]
     return statement, params
 
 
