@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
@@ -19,6 +20,21 @@ from .forms import CandidateForm, DocumentForm, StepForm, add_service_errors
 from .models import Admission, Candidate, Stage
 
 PAGE_SIZE = 50
+
+
+class CappedPaginator(Paginator):
+    """Counts at most `cap` people: a country-wide list would otherwise count a million rows on every
+    page view, to print a number nobody pages through. Past the cap the page says "more than"."""
+
+    cap = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
 
 
 def _candidates_for(user):
@@ -47,7 +63,7 @@ def candidate_list(request):
         candidates = candidates.filter(pk__in=overdue_ids)
     if request.GET.get("export") == "xlsx":
         return _export(candidates)
-    page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -3,8 +3,13 @@ import io
 
 import openpyxl
 import pytest
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from candidates.models import Candidate, Stage
+from candidates.views import CappedPaginator
 from cells.models import Organization
 
 from .factories import CandidateFactory, party_member
@@ -135,6 +140,19 @@ def test_the_list_filters_searches_and_exports_exactly_what_is_filtered(staff):
     rows = list(openpyxl.load_workbook(io.BytesIO(export.content)).active.iter_rows(values_only=True))
     assert len(rows) - 1 == listed.context["page"].paginator.count
     assert staff.get("/candidates/?q=" + people[0].full_name.split()[-1]).context["page"].paginator.count >= 1
+
+
+def test_a_list_longer_than_the_cap_says_more_than_and_stops_counting_there(staff, monkeypatch):
+    everyone = staff.get("/candidates/").context["page"].paginator.count
+    monkeypatch.setattr(CappedPaginator, "cap", everyone - 1)
+    with CaptureQueriesContext(connection) as queries:
+        listed = staff.get("/candidates/")
+    assert listed.context["page"].paginator.capped
+    with translation.override("vi"):
+        assert f"Hơn {intcomma(everyone - 1)} người" in listed.content.decode()
+    assert any("LIMIT" in q["sql"] and "COUNT(*)" in q["sql"] for q in queries.captured_queries)
+    # A filtered list under the cap still gets its exact count.
+    assert not staff.get("/candidates/?org=tan-dong").context["page"].paginator.capped
 
 
 def test_the_deadline_list_and_the_dossier_print_view_open(staff):
