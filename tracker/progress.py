@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -105,39 +106,35 @@ def forecast_weights(rates: ConversionRates, period: Period, today: datetime.dat
 # The few things PostgreSQL and SQLite spell differently.
 _DIALECTS = {
     "postgresql": {
-        "object": "jsonb_build_object({pairs})",
-        # Zero counts are left out, as a GROUP BY leaves out what it does not meet.
-        "without_nulls": lambda objects: "jsonb_strip_nulls({})".format(" || ".join(objects)),
+        "json": "CAST({text} AS jsonb)",
         "empty": "'{}'::jsonb",
         "distinct": "{old} IS DISTINCT FROM {new}",
     },
     "sqlite": {
-        "object": "json_object({pairs})",
-        # A JSON merge patch drops the members whose value is null.
-        "without_nulls": lambda objects: _nested("json_patch", ["'{}'", *objects]),
+        "json": "{text}",
         "empty": "'{}'",
         "distinct": "{old} IS NOT {new}",
     },
 }
-_PAIRS_PER_OBJECT = 40  # PostgreSQL's functions take at most 100 arguments
-
-
-def _nested(function: str, arguments: list[str]) -> str:
-    nested = arguments[0]
-    for argument in arguments[1:]:
-        nested = f"{function}({nested}, {argument})"
-    return nested
+_JSON_KEY = re.compile(r"[\w:-]+")  # written into JSON text as it is: nothing to escape
 
 
 def _json_counts(counts: list[tuple[str, str, list]]) -> tuple[str, list]:
-    """A JSON object built in the SELECT from (key, count expression, its parameters), zero counts left out."""
-    sql = _DIALECTS[connection.vendor]
-    pairs, params = [], []
+    """A JSON object of counts built in the SELECT from (key, count expression, its parameters), zero
+    counts left out, as a GROUP BY leaves out what it does not meet.
+
+    It is written as text and parsed once: for 34 keys that costs about half of what
+    jsonb_build_object's 68 arguments do on every one of the country's 310,000 rows.
+    """
+    items, params = [], []
     for key, count, count_params in counts:
-        pairs.append(f"%s, nullif({count}, 0)")
-        params += [key, *count_params]
-    chunks = [pairs[i : i + _PAIRS_PER_OBJECT] for i in range(0, len(pairs), _PAIRS_PER_OBJECT)]
-    return sql["without_nulls"]([sql["object"].format(pairs=", ".join(chunk)) for chunk in chunks]), params
+        if not _JSON_KEY.fullmatch(key):
+            raise ValueError(f"not a plain JSON key: {key!r}")
+        # The same count twice is computed once: PostgreSQL shares identical aggregates.
+        items.append(f"CASE WHEN {count} > 0 THEN %s || {count} ELSE '' END")
+        params += [*count_params, f',"{key}":', *count_params]
+    text = "'{' || substr(" + " || ".join(items) + ", 2) || '}'"  # substr drops the first comma
+    return _DIALECTS[connection.vendor]["json"].format(text=text), params
 
 
 def _breakdown_counts(period: Period) -> tuple[str, list]:
@@ -209,7 +206,7 @@ INSERT INTO {ProgressSnapshot._meta.db_table} (
 )
 WITH scope AS (SELECT id, path FROM {org_table} WHERE true {in_scope("id")}),
 levels(level) AS (VALUES {", ".join(f"({level})" for level in range(1, max_depth + 1))}),
-credits AS (
+credits AS NOT MATERIALIZED (
     SELECT organization_id AS org_id, admitted_on, category, gender, age_band, sector
     FROM {AdmissionCredit._meta.db_table}
     WHERE admitted_on >= %s AND admitted_on <= %s {in_scope("organization_id")}
