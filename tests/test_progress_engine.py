@@ -54,7 +54,7 @@ def test_a_term_period_spans_years(tree, terms):
     admit(tree["cell_a"], datetime.date(2025, 7, 1))
     term = figures(tree["commune"], "2020-2025")
     assert term["admitted"] == 2
-    # A term's 60-odd months are counted in several JSON objects merged into one.
+    # A term's months, 60 or more, are counted in the same pass as its total.
     assert term["by_month"] == {"2020-02": 1, "2025-06": 1}
     assert figures(tree["commune"], "2025-2030")["admitted"] == 1
 

@@ -139,7 +139,7 @@ def _json_counts(columns: list[tuple[str, str]]) -> tuple[str, list]:
 def _breakdown_counts(period: Period) -> list[tuple[str, str, list]]:
     """Every breakdown of the credits as a conditional count, so that all are counted in the same pass
     as the total: (key, count expression, its parameters), the keys as in {"by_category:teacher": 18,
-    "by_month:2023-03": 5, …}."""
+    "by_month:2023-03": 5, …}. A value outside a field's choices counts in the total and in no breakdown."""
     adapt = connection.ops.adapt_datefield_value
     counts = []
     for breakdown, column, values in (
