@@ -2,6 +2,7 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -20,6 +21,7 @@ from .forms import CandidateForm, DocumentForm, StepForm, add_service_errors
 from .models import Admission, Candidate, Stage
 
 PAGE_SIZE = 50
+EXPORT_LIMIT = 20_000
 
 
 class CappedPaginator(Paginator):
@@ -63,10 +65,16 @@ def candidate_list(request):
         overdue_ids = [d.candidate.pk for d in rules.deadlines(candidates, today, soon_days=0) if d.overdue]
         candidates = candidates.filter(pk__in=overdue_ids)
     if request.GET.get("export") == "xlsx":
-        return _export(candidates)
+        if candidates.order_by()[: EXPORT_LIMIT + 1].count() <= EXPORT_LIMIT:
+            return _export(candidates)
+        # A workbook that size would take minutes to build and time the request out.
+        messages.error(
+            request, _("More than %(n)s people match: filter the list before exporting it.") % {"n": intcomma(EXPORT_LIMIT)}
+        )
     page = CappedPaginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("export", None)
     return render(
         request,
         "candidates/candidate_list.html",

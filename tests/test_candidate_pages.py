@@ -157,6 +157,15 @@ def test_a_list_longer_than_the_cap_says_more_than_and_stops_counting_there(staf
     assert not staff.get("/candidates/?org=tan-dong").context["page"].paginator.capped
 
 
+def test_an_export_too_large_is_refused_with_a_message_above_the_list(staff, monkeypatch):
+    monkeypatch.setattr("candidates.views.EXPORT_LIMIT", 3)
+    response = staff.get("/candidates/?export=xlsx")
+    assert response["Content-Type"].startswith("text/html")
+    with translation.override("vi"):
+        assert "Hơn 3 người khớp: hãy lọc danh sách trước khi xuất." in response.content.decode()
+    assert "export=xlsx&amp;export" not in response.content.decode()
+
+
 def test_the_deadline_list_and_the_dossier_print_view_open(staff):
     assert staff.get("/candidates/deadlines/").status_code == 200
     candidate = Candidate.objects.filter(stage=Stage.COMMITTEE_RESOLUTION).first()
