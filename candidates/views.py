@@ -67,7 +67,7 @@ def candidate_list(request):
     if request.GET.get("export") == "xlsx":
         if candidates.order_by()[: EXPORT_LIMIT + 1].count() <= EXPORT_LIMIT:
             return _export(candidates)
-        # A workbook that size would take minutes to build and time the request out.
+        # A workbook of a country-wide list would hold a web worker and its memory for a long time.
         messages.error(
             request, _("More than %(n)s people match: filter the list before exporting it.") % {"n": intcomma(EXPORT_LIMIT)}
         )
