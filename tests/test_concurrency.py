@@ -123,3 +123,51 @@ def test_a_recompute_job_waits_for_the_nightly_check_and_then_counts_what_it_mis
     second.join(timeout=30)
     assert job_done.is_set() and not PendingRecompute.objects.exists()
     assert ProgressSnapshot.objects.get(organization=district, period_key=key).admitted == 1
+
+
+def test_a_page_missing_its_snapshot_waits_for_a_running_job_and_then_counts_nothing_twice():
+    from django.db import transaction
+    from django.utils import timezone
+
+    from tracker.models import ProgressSnapshot
+    from tracker.periods import year_period
+    from tracker.selectors import figures_for
+    from tracker.services import recompute_lock, snapshots_recompute
+
+    district = OrganizationFactory(kind=Organization.Kind.DISTRICT)
+    cell = OrganizationFactory(kind=Organization.Kind.GRASSROOTS_CELL, parent=district)
+    period = year_period(2024)  # creating them computed the current year; nobody has opened 2024
+    job_holds, release, page_done = threading.Event(), threading.Event(), threading.Event()
+    job_finished = []
+
+    def job():  # stands for a job counting the same organizations
+        try:
+            with transaction.atomic():
+                recompute_lock()
+                job_holds.set()
+                release.wait(timeout=30)
+                snapshots_recompute(period=period, organization_ids=[district.pk, cell.pk])
+            job_finished.append(timezone.now())
+        finally:
+            connections.close_all()
+
+    def page():
+        try:
+            figures_for(Organization.objects.get(pk=district.pk), period, DAY)
+            page_done.set()
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=job)
+    first.start()
+    assert job_holds.wait(timeout=10)
+    second = threading.Thread(target=page)
+    second.start()
+    assert not page_done.wait(timeout=1)  # it waits instead of counting beside the job
+    release.set()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    assert page_done.is_set()
+    # The page found the job's rows and wrote none of its own.
+    rows = ProgressSnapshot.objects.filter(organization__in=[district, cell], period_key=period.key)
+    assert rows.count() == 2 and all(row.computed_at <= job_finished[0] for row in rows)

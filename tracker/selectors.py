@@ -13,7 +13,7 @@ from cells.selectors import units_of
 from . import progress
 from .models import PendingRecompute, ProgressSnapshot
 from .periods import Period
-from .services import period_check_for, snapshots_recompute
+from .services import period_check_for, snapshots_fill, snapshots_recompute
 
 WORKER_LATE = datetime.timedelta(minutes=10)
 
@@ -42,7 +42,7 @@ def figures_for(organization: Organization, period: Period, today: datetime.date
     snapshots = _snapshots([organization, *units], period)
     missing = [org.pk for org in [organization, *units] if org.pk not in snapshots]
     if missing:
-        snapshots_recompute(period=period, organization_ids=missing)
+        snapshots_fill(period=period, organization_ids=missing)
         snapshots = _snapshots([organization, *units], period)
     own = snapshots[organization.pk]
     check = period_check_for(period)

@@ -99,6 +99,20 @@ def snapshots_recompute(*, period: Period, organization_ids: Iterable[int] | Non
 
 
 @transaction.atomic
+def snapshots_fill(*, period: Period, organization_ids: Iterable[int]) -> int:
+    """Compute those of these organizations' snapshots that do not exist yet, for a page that needs them.
+
+    Under the jobs' lock: when many people open a period nobody has opened, the first counts it and
+    the others, once it is done, find the rows there; and a page never writes figures older than a
+    job's that committed while it counted.
+    """
+    ids = set(organization_ids)
+    recompute_lock()
+    present = ProgressSnapshot.objects.filter(organization_id__in=ids, period_key=period.key)
+    return snapshots_recompute(period=period, organization_ids=ids - set(present.values_list("organization_id", flat=True)))
+
+
+@transaction.atomic
 def period_check(*, period: Period) -> int:
     """The nightly full recompute of a period: learn its conversion rates again, count every
     organization, rewrite the rows whose figures changed and record when; return how many changed."""
