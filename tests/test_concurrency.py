@@ -4,13 +4,18 @@ import threading
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from candidates import services
 from candidates.models import Admission, AdmissionCredit, Candidate, Stage, StageEvent
 from cells.models import Organization
+from tracker import tasks
+from tracker.models import PendingRecompute, ProgressSnapshot
+from tracker.periods import year_period
+from tracker.selectors import figures_for
+from tracker.services import recompute_lock, snapshots_recompute
 
-from .factories import CandidateFactory, OrganizationFactory, walk_to
+from .factories import CandidateFactory, OrganizationFactory, admit, walk_to
 
 pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
@@ -81,93 +86,71 @@ def test_two_staff_recording_the_same_step_one_succeeds(ready):
     assert AdmissionCredit.objects.filter(admission__candidate=candidate).count() == 2
 
 
-def test_a_recompute_job_waits_for_the_nightly_check_and_then_counts_what_it_missed(monkeypatch):
-    from django.db import transaction
+def in_thread(action):
+    """Start `action` in a thread with its own database connection; the event is set once it has returned."""
+    done = threading.Event()
 
-    from tests.factories import admit
-    from tracker import tasks
-    from tracker.models import PendingRecompute, ProgressSnapshot
-    from tracker.services import recompute_lock
-
-    district = OrganizationFactory(kind=Organization.Kind.DISTRICT)
-    cell = OrganizationFactory(kind=Organization.Kind.GRASSROOTS_CELL, parent=district)
-    key = str(DAY.year)
-    nightly_holds, release, job_done = threading.Event(), threading.Event(), threading.Event()
-
-    def nightly():  # stands for a nightly check that is still counting
+    def run():
         try:
-            with transaction.atomic():
-                recompute_lock()
-                nightly_holds.set()
-                release.wait(timeout=30)
+            action()
+            done.set()
         finally:
             connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread, done
+
+
+def holding_the_recompute_lock(holds, release, then=lambda: None):
+    """A job (or the nightly check) that takes the recompute lock, waits to be released, then does `then`."""
 
     def job():
-        try:
-            tasks.recompute_pending()
-            job_done.set()
-        finally:
-            connections.close_all()
+        with transaction.atomic():
+            recompute_lock()
+            holds.set()
+            release.wait(timeout=30)
+            then()
 
-    first = threading.Thread(target=nightly)
-    first.start()
-    assert nightly_holds.wait(timeout=10)
+    return job
+
+
+def test_a_recompute_job_waits_for_the_nightly_check_and_then_counts_what_it_missed(monkeypatch):
+    district = OrganizationFactory(kind=Organization.Kind.DISTRICT)
+    cell = OrganizationFactory(kind=Organization.Kind.GRASSROOTS_CELL, parent=district)
+    holds, release = threading.Event(), threading.Event()
+    nightly, _ = in_thread(holding_the_recompute_lock(holds, release))  # a nightly check still counting
+    assert holds.wait(timeout=10)
     monkeypatch.setattr(tasks.recompute_pending, "delay", lambda: None)  # run by hand below, in its own thread
     admit(cell, DAY)
-    second = threading.Thread(target=job)
-    second.start()
+    job, job_done = in_thread(tasks.recompute_pending)
     assert not job_done.wait(timeout=1)  # it waits instead of writing beside the check
     release.set()
-    first.join(timeout=30)
-    second.join(timeout=30)
+    nightly.join(timeout=30)
+    job.join(timeout=30)
     assert job_done.is_set() and not PendingRecompute.objects.exists()
-    assert ProgressSnapshot.objects.get(organization=district, period_key=key).admitted == 1
+    assert ProgressSnapshot.objects.get(organization=district, period_key=str(DAY.year)).admitted == 1
 
 
 def test_a_page_missing_its_snapshot_waits_for_a_running_job_and_then_counts_nothing_twice():
-    from django.db import transaction
-    from django.utils import timezone
-
-    from tracker.models import ProgressSnapshot
-    from tracker.periods import year_period
-    from tracker.selectors import figures_for
-    from tracker.services import recompute_lock, snapshots_recompute
-
     district = OrganizationFactory(kind=Organization.Kind.DISTRICT)
     cell = OrganizationFactory(kind=Organization.Kind.GRASSROOTS_CELL, parent=district)
     period = year_period(2024)  # creating them computed the current year; nobody has opened 2024
-    job_holds, release, page_done = threading.Event(), threading.Event(), threading.Event()
-    job_finished = []
+    marked = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 
-    def job():  # stands for a job counting the same organizations
-        try:
-            with transaction.atomic():
-                recompute_lock()
-                job_holds.set()
-                release.wait(timeout=30)
-                snapshots_recompute(period=period, organization_ids=[district.pk, cell.pk])
-            job_finished.append(timezone.now())
-        finally:
-            connections.close_all()
+    def count_and_mark():
+        snapshots_recompute(period=period, organization_ids=[district.pk, cell.pk])
+        ProgressSnapshot.objects.filter(period_key=period.key).update(computed_at=marked)
 
-    def page():
-        try:
-            figures_for(Organization.objects.get(pk=district.pk), period, DAY)
-            page_done.set()
-        finally:
-            connections.close_all()
-
-    first = threading.Thread(target=job)
-    first.start()
-    assert job_holds.wait(timeout=10)
-    second = threading.Thread(target=page)
-    second.start()
+    holds, release = threading.Event(), threading.Event()
+    job, _ = in_thread(holding_the_recompute_lock(holds, release, then=count_and_mark))
+    assert holds.wait(timeout=10)
+    page, page_done = in_thread(lambda: figures_for(Organization.objects.get(pk=district.pk), period, DAY))
     assert not page_done.wait(timeout=1)  # it waits instead of counting beside the job
     release.set()
-    first.join(timeout=30)
-    second.join(timeout=30)
+    job.join(timeout=30)
+    page.join(timeout=30)
     assert page_done.is_set()
     # The page found the job's rows and wrote none of its own.
     rows = ProgressSnapshot.objects.filter(organization__in=[district, cell], period_key=period.key)
-    assert rows.count() == 2 and all(row.computed_at <= job_finished[0] for row in rows)
+    assert rows.count() == 2 and all(row.computed_at == marked for row in rows)
