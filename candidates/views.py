@@ -24,6 +24,12 @@ PAGE_SIZE = 50
 EXPORT_LIMIT = 20_000
 
 
+def count_up_to(queryset, limit: int) -> int:
+    """The number of rows, but stopping at limit + 1: enough to tell "more than `limit`"."""
+    # Unordered: with the list's ORDER BY, a LIMIT makes PostgreSQL walk the name index past every row.
+    return queryset.order_by()[: limit + 1].count()
+
+
 class CappedPaginator(Paginator):
     """Counts at most `cap` people: a country-wide list would otherwise count a million rows on every
     page view, to print a number nobody pages through. Past the cap the page says "more than"."""
@@ -32,8 +38,7 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        # Unordered: with the list's ORDER BY, a LIMIT makes PostgreSQL walk the name index past every row.
-        return self.object_list.order_by()[: self.cap + 1].count()
+        return count_up_to(self.object_list, self.cap)
 
     @property
     def capped(self) -> bool:
@@ -65,7 +70,7 @@ def candidate_list(request):
         overdue_ids = [d.candidate.pk for d in rules.deadlines(candidates, today, soon_days=0) if d.overdue]
         candidates = candidates.filter(pk__in=overdue_ids)
     if request.GET.get("export") == "xlsx":
-        if candidates.order_by()[: EXPORT_LIMIT + 1].count() <= EXPORT_LIMIT:
+        if count_up_to(candidates, EXPORT_LIMIT) <= EXPORT_LIMIT:
             return _export(candidates)
         # A workbook of a country-wide list would hold a web worker and its memory for a long time.
         messages.error(
