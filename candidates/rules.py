@@ -11,6 +11,8 @@ from functools import lru_cache
 import holidays
 from django.utils.translation import gettext as _
 
+from tracker.periods import add_months
+
 from .models import (
     DOSSIER_FORMS,
     UNION_INTRODUCED,
@@ -113,7 +115,6 @@ def cell_resolution_errors(
     approval_reference: str = "",
 ) -> dict[str, list[str]]:
     """Why the cell's vote on `on` cannot admit the candidate, by form field; empty when it can."""
-    from .services import add_months  # one month arithmetic for the whole app
 
     rules = RuleSet.in_force_on(on)
     errors: dict[str, list[str]] = {}

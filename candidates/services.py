@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from cells.models import Organization
 from cells.selectors import lineage_ids
+from tracker.periods import add_months
 from tracker.services import snapshots_invalidate
 
 from .models import (
@@ -30,18 +31,6 @@ from .models import (
 )
 from . import rules
 
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    # 29 February plus a year is 28 February.
-    for candidate_day in (day.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month, candidate_day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def require_active_cell(cell: Organization) -> None:

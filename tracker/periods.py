@@ -47,6 +47,19 @@ class Period:
         return self.start <= day <= self.end
 
 
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later (or earlier), or the month's last day when it has no such day."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    # 29 February plus a year is 28 February.
+    for candidate_day in (day.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, candidate_day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
 def year_period(year: int) -> Period:
     return Period(
         key=str(year), label=str(year), start=datetime.date(year, 1, 1), end=datetime.date(year, 12, 31), year=year

@@ -23,7 +23,7 @@ from cells.models import CELL_KINDS, Organization, Target, lineage_paths
 from cells.selectors import topmost
 
 from .models import ProgressSnapshot
-from .periods import Period, month_end
+from .periods import Period, add_months, month_end
 
 HISTORY_YEARS = 3  # conversion rates are learnt from the three years before the period
 BREAKDOWNS = ("by_category", "by_gender", "by_age_band", "by_sector", "by_month")
@@ -151,7 +151,7 @@ def _breakdown_counts(period: Period) -> list[tuple[str, str, list]]:
         counts += [(f"{breakdown}:{value}", f"count(*) FILTER (WHERE {column} = %s)", [value]) for value in values]
     month = period.start.replace(day=1)
     while month <= period.end:
-        following = month_end(month) + datetime.timedelta(days=1)
+        following = add_months(month, 1)
         condition = "count(*) FILTER (WHERE admitted_on >= %s AND admitted_on < %s)"
         counts.append((f"by_month:{month:%Y-%m}", condition, [adapt(month), adapt(following)]))
         month = following

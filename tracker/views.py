@@ -8,13 +8,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
-from candidates.services import add_months
 from cells.models import Organization, Target, Term
 from cells.services import targets_set_many
 from cells.selectors import RECORD_ROLES, ancestors, organization_for_user, role_roots, units_of, within
 
 from .models import ApiToken, ReportJob
-from .periods import PeriodError, current_term, current_year, parse_period, term_period, year_period
+from .periods import PeriodError, add_months, current_term, current_year, parse_period, term_period, year_period
 from .reports import month_report, parse_month, reports_workbook
 from .selectors import figures_for
 from .tasks import generate_monthly_reports
