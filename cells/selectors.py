@@ -69,6 +69,18 @@ def units_of(organization: Organization) -> models.QuerySet[Organization]:
     return Organization.objects.filter(path__startswith=organization.path, depth=organization.depth + 1).order_by("path")
 
 
+def unit_ids_of(organizations) -> dict[int, list[int]]:
+    """For each organization, the ids of the organizations directly under it, read in one query."""
+    by_path = {org.path: org.pk for org in organizations}
+    scope = Q(pk__in=[])
+    for org in organizations:
+        scope |= Q(path__startswith=org.path, depth=org.depth + 1)
+    units = {org.pk: [] for org in organizations}
+    for pk, path in Organization.objects.filter(scope).values_list("pk", "path"):
+        units[by_path[path[: -Organization.steplen]]].append(pk)
+    return units
+
+
 def lineage_ids(organization: Organization) -> list[int]:
     """Ids of the organization and all its ancestors."""
     return list(Organization.objects.filter(path__in=organization.lineage_paths()).values_list("pk", flat=True))

@@ -77,3 +77,35 @@ def test_the_migration_finds_moves_made_before_it(db):
     marked = dict(Organization.objects.exclude(restructured_on=None).values_list("code", "restructured_on"))
     assert set(marked) >= {"tan-dong", "tan-tay"}
     assert all(day > datetime.date(2025, 3, 1) for day in marked.values())
+
+
+def test_a_unit_without_a_snapshot_is_counted_before_it_is_added_up(db):
+    period = parse_period("2023")
+    snapshots_recompute(period=period)
+    counted = base_figures(period)
+    tan_dong = Organization.objects.get(code="tan-dong")
+    cell = Organization.objects.get_children(tan_dong).first()
+    admit(cell, datetime.date(2023, 5, 2))
+    ProgressSnapshot.objects.filter(organization=cell).delete()
+    snapshots_refresh(period=period, organization_ids=[tan_dong.pk])
+    after = base_figures(period)
+    assert after[cell.pk][0] == counted[cell.pk][0] + 1
+    assert after[tan_dong.pk][0] == counted[tan_dong.pk][0] + 1
+
+
+def test_adding_up_a_lineage_costs_the_same_queries_however_many_ancestors(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    period = parse_period("2025-2030")  # no target reached: no completion day to look up
+    snapshots_recompute(period=period)
+    cell = Organization.objects.filter(kind="cell").order_by("-depth").first()
+    lineage = list(Organization.objects.filter(path__in=cell.lineage_paths()).order_by("-depth"))
+    assert len(lineage) >= 3  # the cell, its committee and at least one above
+
+    def queries(organizations):
+        with CaptureQueriesContext(connection) as captured:
+            snapshots_refresh(period=period, organization_ids=[org.pk for org in organizations])
+        return len(captured)
+
+    assert queries(lineage) == queries(lineage[:2])

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cells.models import Organization, Target
-from cells.selectors import units_of
+from cells.selectors import unit_ids_of
 
 from . import progress
 from .models import PendingRecompute, PeriodCheck, ProgressSnapshot
@@ -140,8 +140,9 @@ def snapshots_refresh(*, period: Period, organization_ids: Iterable[int]) -> int
     """Recompute what changes made out of date: the cells, and units a move touched, from their
     admissions; every other organization as the sum of its units' fresh snapshots, deepest first.
 
-    The country then costs its 34 provinces' rows, not a count of every admission in it. Jobs call it
-    holding `recompute_lock`, so two of them never add up the same organizations at once.
+    The country then costs its 34 provinces' rows, not a count of every admission in it. The sums are
+    kept in memory for the organization above and written with one statement. Jobs call it holding
+    `recompute_lock`, so two of them never add up the same organizations at once.
     """
     organizations = list(Organization.objects.filter(pk__in=set(organization_ids)).order_by("-depth", "path"))
     rolled = [org for org in organizations if progress.can_roll_up(org, period)]
@@ -150,17 +151,25 @@ def snapshots_refresh(*, period: Period, organization_ids: Iterable[int]) -> int
     if not rolled:
         return written
     targets = dict(Target.objects.filter(organization__in=rolled, **period.target_lookup).values_list("organization_id", "count"))
-    for org in rolled:
-        units = list(units_of(org).values_list("pk", flat=True))
-        rows = ProgressSnapshot.objects.filter(organization_id__in=units, period_key=period.key)
-        snapshots = list(rows)
-        missing = set(units) - {row.organization_id for row in snapshots}
-        if missing:
-            snapshots_recompute(period=period, organization_ids=missing)
-            snapshots = list(rows)
-        figures = progress.rolled_up(snapshots, targets.get(org.pk), org.pk, period)
-        ProgressSnapshot.objects.update_or_create(
-            organization=org, period_key=period.key, defaults={**figures, "computed_at": timezone.now()}
-        )
-        written += 1
-    return written
+    unit_ids = unit_ids_of(rolled)
+    wanted = {pk for ids in unit_ids.values() for pk in ids} - {org.pk for org in rolled}
+    snapshots = _snapshots_of(period, wanted)
+    if missing := wanted - snapshots.keys():
+        written += snapshots_recompute(period=period, organization_ids=missing)
+        snapshots.update(_snapshots_of(period, missing))
+    computed_at = timezone.now()
+    sums = []
+    for org in rolled:  # deepest first: a unit's sum is ready before the organization above needs it
+        figures = progress.rolled_up([snapshots[pk] for pk in unit_ids[org.pk]], targets.get(org.pk), org.pk, period)
+        snapshots[org.pk] = ProgressSnapshot(organization=org, period_key=period.key, computed_at=computed_at, **figures)
+        sums.append(snapshots[org.pk])
+    ProgressSnapshot.objects.bulk_create(
+        sums, update_conflicts=True, unique_fields=["organization", "period_key"],
+        update_fields=["admitted", "target", "completed_on", "pipeline", "pipeline_total", "breakdowns", "computed_at"],
+    )
+    return written + len(sums)
+
+
+def _snapshots_of(period: Period, organization_ids: set[int]) -> dict[int, ProgressSnapshot]:
+    rows = ProgressSnapshot.objects.filter(organization_id__in=organization_ids, period_key=period.key)
+    return {row.organization_id: row for row in rows}
