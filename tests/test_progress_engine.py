@@ -133,3 +133,15 @@ def test_a_stage_nobody_was_admitted_from_gives_a_zero_rate_not_an_error(tree):
     rates = conversion_rates(parse_period("2019"))
     assert rates.share == {Stage.SOURCED: 0.0, Stage.TRAINED: 0.0, Stage.APPLIED: 0.0}
     assert rates.days == {}
+
+
+def test_deleting_an_organization_deletes_its_snapshots(tree):
+    from tracker.models import ProgressSnapshot
+    from tracker.services import snapshots_recompute
+
+    snapshots_recompute(period=year_period(2023), organization_ids=[tree["cell_b"].pk, tree["commune"].pk])
+    cell_id = tree["cell_b"].pk
+    assert ProgressSnapshot.objects.filter(organization_id=cell_id).exists()
+    tree["cell_b"].delete()
+    assert not ProgressSnapshot.objects.filter(organization_id=cell_id).exists()
+    assert ProgressSnapshot.objects.filter(organization=tree["commune"]).exists()
