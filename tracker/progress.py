@@ -188,7 +188,8 @@ def recompute_statement(
     breakdowns, breakdown_params = _json_counts([(key, f"t.count_{index}") for index, (key, _c, _p) in enumerate(counts)])
     stages = [str(stage) for stage in PIPELINE_STAGES]
     stage_counts = ", ".join(f"count(*) FILTER (WHERE stage = %s) AS stage_{index}" for index in range(len(stages)))
-    stage_sums = ", ".join(f"sum(w.stage_{index}) AS stage_{index}" for index in range(len(stages)))
+    # Summed as integers: a sum of bigint counts adds up in numeric, a third slower over a million rows.
+    stage_sums = ", ".join(f"sum(CAST(w.stage_{index} AS integer)) AS stage_{index}" for index in range(len(stages)))
     pipeline, pipeline_params = _json_counts([(stage, f"p.stage_{index}") for index, stage in enumerate(stages)])
     max_depth = Organization.objects.order_by("-depth").values_list("depth", flat=True).first() or 1
     columns = ("admitted", "target", "completed_on", "pipeline", "pipeline_total", "breakdowns")
@@ -235,15 +236,19 @@ waiting AS (
     GROUP BY home_cell_id
 ),
 pipeline_rows AS (
-    -- Each cell's waiting people credited to it and its ancestors, grouped by id (hashed, not sorted).
-    SELECT ancestor.id AS org_id, sum(w.n) AS total, {stage_sums}
+    -- Each cell's waiting people credited to it and its ancestors, grouped by the ancestor's path:
+    -- each ancestor is then looked up once, not once per cell under it.
+    SELECT substr(cell.path, 1, {Organization.steplen} * l.level) AS path, sum(CAST(w.n AS integer)) AS total,
+        {stage_sums}
     FROM waiting w
     JOIN {org_table} cell ON cell.id = w.cell_id
     JOIN levels l ON l.level <= cell.depth
-    JOIN {org_table} ancestor ON ancestor.path = substr(cell.path, 1, {Organization.steplen} * l.level)
-    GROUP BY ancestor.id
+    GROUP BY 1
 ),
-pipeline AS (SELECT p.org_id, p.total, {pipeline} AS counts FROM pipeline_rows p),
+pipeline AS (
+    SELECT ancestor.id AS org_id, p.total, {pipeline} AS counts
+    FROM pipeline_rows p JOIN {org_table} ancestor ON ancestor.path = p.path
+),
 computed AS (
     SELECT s.id AS organization_id, coalesce(t.n, 0) AS admitted, g.n AS target, c.day AS completed_on,
         coalesce(p.counts, {sql["empty"]}) AS pipeline, coalesce(p.total, 0) AS pipeline_total,
