@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load test on this machine, loopback only: gunicorn + PostgreSQL + Redis + a Celery worker, and locust
 # with 50 users (secretaries and staff) for a bounded time. The figures are of the steady state: the
-# statistics restart once every user has logged in (a login is a deliberately slow password hash).
+# statistics restart once every user has logged in (a login is a deliberately slow password hash);
+# FROM_START=1 keeps the first seconds in them too.
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench bash bench/loadtest.sh
 # The database must hold the synthetic country (bench/progress.py or generate_synthetic).
 set -euo pipefail
@@ -9,6 +10,7 @@ cd "$(dirname "$0")/.."
 : "${DATABASE_URL:?set DATABASE_URL to the benchmark database}"
 export DATABASE_URL DEBUG=False
 export CELERY_BROKER_URL="${CELERY_BROKER_URL:-redis://127.0.0.1:6379/7}"
+RESET="--reset-stats"; [ "${FROM_START:-}" = 1 ] && RESET=""
 USERS="${USERS:-50}" DURATION="${DURATION:-3m}" PORT="${PORT:-8765}" WORKERS="${WORKERS:-4}"
 PY=.venv/bin/python
 OUT="${OUT:-/tmp/loadtest}"
@@ -26,7 +28,7 @@ SERVER=$!
 trap 'kill $SERVER $WORKER 2>/dev/null; wait 2>/dev/null' EXIT
 for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/accounts/login/" && break; sleep 0.2; done
 
-.venv/bin/locust -f bench/locustfile.py --headless --users "$USERS" --spawn-rate 5 --run-time "$DURATION" --reset-stats \
+.venv/bin/locust -f bench/locustfile.py --headless --users "$USERS" --spawn-rate 5 --run-time "$DURATION" $RESET \
   --host "http://127.0.0.1:$PORT" --csv "$OUT/stats" --only-summary --stop-timeout 10 || true
 
 $PY - "$OUT/stats_stats.csv" <<'PYEOF'
