@@ -173,6 +173,22 @@ def test_the_nightly_check_rewrites_only_changed_rows_and_pages_date_their_figur
     assert tasks.recompute_all() == 0
 
 
+def test_the_nightly_check_takes_the_snapshots_statistics_again_before_comparing_with_them(tree):
+    # Planned from statistics taken before a period's rows were written, the comparison with the
+    # stored rows went from seconds to a nested loop of every row against every row (bench/README.md).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tracker.services import period_check
+
+    with CaptureQueriesContext(connection) as captured:
+        period_check(period=year_period(2023))
+    statements = [query["sql"] for query in captured]
+    analyzed = statements.index(f"ANALYZE {ProgressSnapshot._meta.db_table}")
+    compared = next(i for i, sql in enumerate(statements) if sql.lstrip().startswith("INSERT INTO tracker_progresssnapshot"))
+    assert analyzed < compared
+
+
 def test_the_forecast_follows_today_without_a_recompute(tree):
     from tracker.models import PeriodCheck
 
