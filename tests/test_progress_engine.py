@@ -135,6 +135,19 @@ def test_a_stage_nobody_was_admitted_from_gives_a_zero_rate_not_an_error(tree):
     assert rates.days == {}
 
 
+def test_rates_are_the_share_admitted_later_and_their_mean_wait_per_stage(tree):
+    from tracker.progress import conversion_rates
+
+    walk_to(CandidateFactory(home_cell=tree["cell_a"], sourced_on=datetime.date(2017, 1, 5)), Stage.APPLIED, datetime.date(2017, 3, 1))
+    admit(tree["cell_b"], datetime.date(2018, 3, 20))  # sourced on 1 March, every later step on the 20th
+    admit(tree["cell_b"], datetime.date(2018, 5, 11))  # sourced on 1 May
+    rates = conversion_rates(parse_period("2019"))
+    assert rates.share[Stage.SOURCED] == rates.share[Stage.APPLIED] == 2 / 3
+    assert rates.share[Stage.VERIFIED] == 1.0
+    assert rates.days[Stage.SOURCED] == (19 + 10) / 2
+    assert rates.days[Stage.APPLIED] == 0.0
+
+
 def test_deleting_an_organization_deletes_its_snapshots(tree):
     from tracker.models import ProgressSnapshot
     from tracker.services import snapshots_recompute
