@@ -2,7 +2,8 @@
 
 (a) the project's full recompute of every snapshot for one year (tracker.services.period_check, the nightly
     job), twice: cold, when no snapshot of the year exists and every row is written, then as it runs every
-    night, when it counts everything again but rewrites only the rows whose figures changed,
+    night, when it counts everything again but rewrites only the rows whose figures changed (both include
+    learning the period's conversion rates, timed on its own after them),
 (b) a naive reference: loop over organizations, count admissions and read the target with the ORM one by one,
 (c) one hand-written SQL aggregation of the admissions over the tree (the practical floor),
 then the incremental recompute of one cell and its ancestors (what the job does after a change), and the dashboard and API of the
@@ -41,6 +42,7 @@ from cells.models import Organization, OrganizationRole, Target  # noqa: E402
 from cells.selectors import lineage_ids  # noqa: E402
 from tracker.models import ProgressSnapshot  # noqa: E402
 from tracker.periods import year_period  # noqa: E402
+from tracker.progress import conversion_rates  # noqa: E402
 from tracker.services import period_check, snapshots_recompute, snapshots_refresh  # noqa: E402
 
 FLOOR_SQL = """
@@ -140,6 +142,7 @@ def main():
             "(SELECT id FROM cells_target WHERE year = %s ORDER BY random() LIMIT 4000)", [period.year])
     a, changed = timed("(a) nightly: full recompute, changed rows written", lambda: period_check(period=period))
     print(f"    {changed} snapshots had changed")
+    timed("    of which learning the conversion rates (see bench/rates.py)", lambda: conversion_rates(period))
     c, counts = timed("(c) one SQL aggregation over the tree (floor)", lambda: _floor(period))
     stored = dict(ProgressSnapshot.objects.filter(period_key=period.key).values_list("organization__path", "admitted"))
     assert all(counts.get(org.path, 0) == stored[org.path] for org in organizations), "the floor and the engine disagree"
