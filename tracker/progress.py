@@ -26,6 +26,8 @@ from .models import ProgressSnapshot
 from .periods import Period, add_months, month_end
 
 HISTORY_YEARS = 3  # conversion rates are learnt from the three years before the period
+# What a snapshot stores of an organization's figures; the rest is worked out when shown.
+BASE_FIGURES = ("admitted", "target", "completed_on", "pipeline", "pipeline_total", "breakdowns")
 BREAKDOWNS = ("by_category", "by_gender", "by_age_band", "by_sector", "by_month")
 
 
@@ -191,10 +193,9 @@ def recompute_statement(
     stage_sums = ", ".join(f"sum(CAST(w.stage_{index} AS integer)) AS stage_{index}" for index in range(len(stages)))
     pipeline, pipeline_params = _json_counts([(stage, f"p.stage_{index}") for index, stage in enumerate(stages)])
     max_depth = Organization.objects.order_by("-depth").values_list("depth", flat=True).first() or 1
-    columns = ("admitted", "target", "completed_on", "pipeline", "pipeline_total", "breakdowns")
     keep, keep_params = "WHERE true", []  # SQLite needs a WHERE before ON CONFLICT
     if only_changed:
-        changed = " OR ".join(sql["distinct"].format(old=f"old.{column}", new=f"new.{column}") for column in columns)
+        changed = " OR ".join(sql["distinct"].format(old=f"old.{column}", new=f"new.{column}") for column in BASE_FIGURES)
         keep = (
             f"LEFT JOIN {ProgressSnapshot._meta.db_table} old ON old.organization_id = new.organization_id"
             f" AND old.period_key = %s\nWHERE old.id IS NULL OR {changed}"

@@ -11,9 +11,9 @@ from cells.models import Organization
 from cells.selectors import units_of
 
 from . import progress
-from .models import PendingRecompute, ProgressSnapshot
+from .models import PendingRecompute
 from .periods import Period
-from .services import period_check_for, snapshots_fill, snapshots_recompute
+from .services import period_check_for, snapshots_fill, snapshots_of, snapshots_recompute
 
 WORKER_LATE = datetime.timedelta(minutes=10)
 
@@ -39,11 +39,11 @@ def figures_for(organization: Organization, period: Period, today: datetime.date
     which leaves unchanged rows as they are.
     """
     units = list(units_of(organization))
-    snapshots = _snapshots([organization, *units], period)
+    snapshots = snapshots_of(period, [org.pk for org in [organization, *units]])
     missing = [org.pk for org in [organization, *units] if org.pk not in snapshots]
     if missing:
         snapshots_fill(period=period, organization_ids=missing)
-        snapshots = _snapshots([organization, *units], period)
+        snapshots = snapshots_of(period, [org.pk for org in [organization, *units]])
     own = snapshots[organization.pk]
     check = period_check_for(period)
     weights = progress.forecast_weights(progress.ConversionRates(**check.rates), period, today)
@@ -51,11 +51,6 @@ def figures_for(organization: Organization, period: Period, today: datetime.date
     computed_at = max(own.computed_at, check.checked_at) if check.checked_at else own.computed_at
     waiting_since = PendingRecompute.objects.filter(organization=organization).aggregate(since=Min("queued_at"))["since"]
     return Figures(data=data, computed_at=computed_at, stale=waiting_since is not None, waiting_since=waiting_since)
-
-
-def _snapshots(organizations: list[Organization], period: Period) -> dict[int, ProgressSnapshot]:
-    rows = ProgressSnapshot.objects.filter(organization__in=[org.pk for org in organizations], period_key=period.key)
-    return {row.organization_id: row for row in rows}
 
 
 def fresh_figures(organizations: list[Organization], period: Period, today: datetime.date) -> dict[int, dict]:

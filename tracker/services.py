@@ -158,10 +158,10 @@ def snapshots_refresh(*, period: Period, organization_ids: Iterable[int]) -> int
     targets = dict(Target.objects.filter(organization__in=rolled, **period.target_lookup).values_list("organization_id", "count"))
     unit_ids = unit_ids_of(rolled)
     wanted = {pk for ids in unit_ids.values() for pk in ids} - {org.pk for org in rolled}
-    snapshots = _snapshots_of(period, wanted)
+    snapshots = snapshots_of(period, wanted)
     if missing := wanted - snapshots.keys():
         written += snapshots_recompute(period=period, organization_ids=missing)
-        snapshots.update(_snapshots_of(period, missing))
+        snapshots.update(snapshots_of(period, missing))
     computed_at = timezone.now()
     sums = []
     for org in rolled:  # deepest first: a unit's sum is ready before the organization above needs it
@@ -170,11 +170,12 @@ def snapshots_refresh(*, period: Period, organization_ids: Iterable[int]) -> int
         sums.append(snapshots[org.pk])
     ProgressSnapshot.objects.bulk_create(
         sums, update_conflicts=True, unique_fields=["organization", "period_key"],
-        update_fields=["admitted", "target", "completed_on", "pipeline", "pipeline_total", "breakdowns", "computed_at"],
+        update_fields=[*progress.BASE_FIGURES, "computed_at"],
     )
     return written + len(sums)
 
 
-def _snapshots_of(period: Period, organization_ids: set[int]) -> dict[int, ProgressSnapshot]:
-    rows = ProgressSnapshot.objects.filter(organization_id__in=organization_ids, period_key=period.key)
+def snapshots_of(period: Period, organization_ids: Iterable[int]) -> dict[int, ProgressSnapshot]:
+    """The stored snapshots of these organizations for the period, by organization id."""
+    rows = ProgressSnapshot.objects.filter(organization_id__in=set(organization_ids), period_key=period.key)
     return {row.organization_id: row for row in rows}
