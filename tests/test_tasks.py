@@ -224,3 +224,47 @@ def test_a_recompute_job_uses_the_stored_rates_instead_of_learning_them(tree, mo
         admit(tree["cell_a"], datetime.date(2026, 5, 1))
     assert not PendingRecompute.objects.exists()
     assert figures_for(tree["district"], year_period(2026), TODAY).data["admitted"] == 1
+
+
+def learnt_periods(monkeypatch) -> list[str]:
+    """The periods whose conversion rates get learnt from now on (the real ones are learnt still)."""
+    from tracker import progress
+
+    learnt, learn = [], progress.conversion_rates
+
+    def recording(period):
+        learnt.append(period.key)
+        return learn(period)
+
+    monkeypatch.setattr(progress, "conversion_rates", recording)
+    return learnt
+
+
+def test_the_nightly_check_learns_no_rates_for_a_period_that_has_ended(tree, monkeypatch):
+    from django.utils import timezone
+
+    from tracker.models import PeriodCheck
+    from tracker.services import period_check
+
+    from .factories import CandidateFactory
+
+    this_year = timezone.localdate().year
+    CandidateFactory(home_cell=tree["cell_a"])  # someone in the pipeline, who could count towards a forecast
+    learnt = learnt_periods(monkeypatch)
+    period_check(period=year_period(this_year - 1))
+    period_check(period=year_period(this_year))
+    # An ended period forecasts nothing: learning its rates would read three years of steps for nothing.
+    assert learnt == [str(this_year)]
+    assert PeriodCheck.objects.get(period_key=str(this_year - 1)).rates == {"share": {}, "days": {}}
+    data = figures_for(tree["commune"], year_period(this_year - 1), timezone.localdate()).data
+    assert (data["pipeline_total"], data["forecast"], data["source_gap"]) == (1, 0.0, False)
+
+
+def test_a_page_of_an_ended_period_nobody_checked_learns_no_rates(tree, monkeypatch):
+    from django.utils import timezone
+
+    learnt = learnt_periods(monkeypatch)
+    today = timezone.localdate()
+    assert figures_for(tree["district"], year_period(2023), today).data["admitted"] == 0
+    assert figures_for(tree["district"], year_period(today.year + 1), today).data["admitted"] == 0
+    assert learnt == [str(today.year + 1)]  # a period still to come forecasts from its rates

@@ -82,9 +82,20 @@ def period_check_for(period: Period) -> PeriodCheck:
     """The period's conversion rates and last full check; the rates are learnt now if no check has yet."""
     check = PeriodCheck.objects.filter(period_key=period.key).first()
     if check is None or not check.rates:
-        rates = progress.conversion_rates(period)
+        rates = _rates_to_learn(period)
         check, _created = PeriodCheck.objects.update_or_create(period_key=period.key, defaults={"rates": rates.as_json()})
     return check
+
+
+def _rates_to_learn(period: Period) -> progress.ConversionRates:
+    """The period's conversion rates; none for a period that has ended, which forecasts nothing.
+
+    Learning them reads the steps of three years (seconds at country size), and the nightly check
+    runs for every period that has snapshots, most of them over.
+    """
+    if period.end < timezone.localdate():
+        return progress.ConversionRates(share={}, days={})
+    return progress.conversion_rates(period)
 
 
 def snapshots_recompute(*, period: Period, organization_ids: Iterable[int] | None = None) -> int:
@@ -114,10 +125,11 @@ def snapshots_fill(*, period: Period, organization_ids: Iterable[int]) -> int:
 
 @transaction.atomic
 def period_check(*, period: Period) -> int:
-    """The nightly full recompute of a period: learn its conversion rates again, count every
-    organization, rewrite the rows whose figures changed and record when; return how many changed."""
+    """The nightly full recompute of a period: learn its conversion rates again (if it is still
+    running), count every organization, rewrite the rows whose figures changed and record when;
+    return how many changed."""
     checked_at = timezone.now()  # the statement sees the data as of its start
-    rates = progress.conversion_rates(period)
+    rates = _rates_to_learn(period)
     with connection.cursor() as cursor:
         # The period's rows may have been written since the table's statistics were taken (a new year's
         # first night, a cold recompute). Planned from stale ones, the comparison with the stored rows
