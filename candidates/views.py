@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Value
+from django.db.models.functions import Concat
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -32,7 +34,13 @@ def count_up_to(queryset, limit: int) -> int:
 
 class CappedPaginator(Paginator):
     """Counts at most `cap` people: a country-wide list would otherwise count a million rows on every
-    page view, to print a number nobody pages through. Past the cap the page says "more than"."""
+    page view, to print a number nobody pages through. Past the cap the page says "more than".
+
+    The list is in name order (`full_name`, then `pk`). A list of at most `cap` people is found first
+    and then sorted: PostgreSQL cannot tell how few people a subtree holds, and walked the name index
+    for a commune's 31 people at one stage through the country's 120,000 (0.8 s instead of 8 ms).
+    A longer list is dense enough for the index to find a page quickly.
+    """
 
     cap = 10_000
 
@@ -43,6 +51,12 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.cap
+
+    def page(self, number):
+        if not self.capped:
+            # The same order, through an expression the name index cannot serve.
+            self.object_list = self.object_list.order_by(Concat("full_name", Value("")), "pk")
+        return super().page(number)
 
 
 def _candidates_for(user):
