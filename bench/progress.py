@@ -1,8 +1,8 @@
 """Benchmark of the progress engine on PostgreSQL, all measured in one run on the same data:
 
 (a) the project's full recompute of every snapshot for last year (tracker.services.period_check, the
-    nightly job), twice: cold, when no snapshot of the year exists and every row is written, then as it
-    runs every night, when it counts everything again but rewrites only the rows whose figures changed
+    nightly job): cold, when no snapshot of the year exists and every row is written, then as it runs
+    every night, when it counts everything again but rewrites only the rows whose figures changed
     (an ended year learns no conversion rates; the running year's check, which does, is timed after it),
 (b) a naive reference: loop over organizations, count admissions and read the target with the ORM one by one,
 (c) one hand-written SQL aggregation of the admissions over the tree (the practical floor),

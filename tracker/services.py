@@ -125,8 +125,8 @@ def snapshots_fill(*, period: Period, organization_ids: Iterable[int]) -> int:
 
 @transaction.atomic
 def period_check(*, period: Period) -> int:
-    """The nightly full recompute of a period: learn its conversion rates again (if it is still
-    running), count every organization, rewrite the rows whose figures changed and record when;
+    """The nightly full recompute of a period: learn its conversion rates again (unless it has
+    ended), count every organization, rewrite the rows whose figures changed and record when;
     return how many changed."""
     checked_at = timezone.now()  # the statement sees the data as of its start
     rates = _rates_to_learn(period)
