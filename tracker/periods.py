@@ -46,6 +46,10 @@ class Period:
     def contains(self, day: datetime.date) -> bool:
         return self.start <= day <= self.end
 
+    def has_ended(self, today: datetime.date) -> bool:
+        """Over by `today`: such a period forecasts nothing and raises no source-gap alert."""
+        return today > self.end
+
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` later (or earlier), or the month's last day when it has no such day."""

@@ -93,7 +93,7 @@ def conversion_rates(period: Period) -> ConversionRates:
 
 def forecast_weights(rates: ConversionRates, period: Period, today: datetime.date) -> dict[str, float]:
     """What one person at each stage adds to the admissions expected by the end of the period."""
-    if today > period.end:
+    if period.has_ended(today):
         return {}
     remaining_days = (period.end - max(today, period.start)).days
     weights = {}
@@ -368,9 +368,9 @@ def summary_row(
         "pipeline_total": snapshot.pipeline_total,
         "forecast": predicted,
         # The pipeline can only help a period that is still running.
-        "source_gap": target is not None and predicted < target and today <= period.end,
+        "source_gap": target is not None and predicted < target and not period.has_ended(today),
         "completed_on": done_on.isoformat() if done_on else None,
-        "completed_early": bool(done_on and done_on < period.end and today <= period.end),
+        "completed_early": bool(done_on and done_on < period.end and not period.has_ended(today)),
     }
 
 

@@ -93,7 +93,7 @@ def _rates_to_learn(period: Period) -> progress.ConversionRates:
     Learning them reads the steps of three years (seconds at country size), and the nightly check
     runs for every period that has snapshots, most of them over.
     """
-    if period.end < timezone.localdate():
+    if period.has_ended(timezone.localdate()):
         return progress.ConversionRates(share={}, days={})
     return progress.conversion_rates(period)
 

@@ -80,7 +80,7 @@ def dashboard(request, code):
         "organization": organization,
         "breadcrumbs": [org for org in ancestors(organization) if within(org, roots)],
         "period": period,
-        "period_ended": today > period.end,
+        "period_ended": period.has_ended(today),
         "figures": figures,
         "data": data,
         "chart": chart,
