@@ -1,10 +1,15 @@
 import datetime
+import json
+
+from django.db import connection
 
 from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
 from cells import services
 from tracker.periods import parse_period, year_period
-from tracker.progress import pace_status, percent
+from tracker.models import ProgressSnapshot
+from tracker.progress import figures_select, pace_status, percent
 from tracker.selectors import fresh_figures
+from tracker.services import snapshots_recompute
 
 from .factories import CandidateFactory, admit, walk_to
 
@@ -158,3 +163,35 @@ def test_deleting_an_organization_deletes_its_snapshots(tree):
     tree["cell_b"].delete()
     assert not ProgressSnapshot.objects.filter(organization_id=cell_id).exists()
     assert ProgressSnapshot.objects.filter(organization=tree["commune"]).exists()
+
+
+def test_figures_select_counts_what_the_recompute_stores(tree):
+    services.target_set(organization=tree["commune"], year=2023, count=1)
+    admit(tree["cell_a"], datetime.date(2023, 3, 1), OccupationCategory.TEACHER)
+    admit(tree["school"], datetime.date(2023, 7, 9))
+    walk_to(CandidateFactory(home_cell=tree["cell_b"]), Stage.APPLIED, datetime.date(2023, 2, 1))
+    period = year_period(2023)
+    snapshots_recompute(period=period)
+    stored = {
+        row.organization_id: (row.admitted, row.target, row.completed_on, row.pipeline, row.pipeline_total, row.breakdowns)
+        for row in ProgressSnapshot.objects.filter(period_key="2023")
+    }
+    sql, params = figures_select(period)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        selected = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    assert len(selected) == len(stored) and stored[tree["commune"].pk][:3] == (1, 1, datetime.date(2023, 3, 1))
+    for row in selected:
+        assert stored[row["organization_id"]] == (
+            row["admitted"], row["target"], _date(row["completed_on"]), _json(row["pipeline"]),
+            row["pipeline_total"], _json(row["breakdowns"]),
+        )
+
+
+def _date(value):
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value  # SQLite gives text
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value

@@ -1,11 +1,12 @@
 """The progress engine: admissions against targets for any organization and period.
 
 The figures of every organization are computed inside the database by one set-based
-statement per period (`recompute_statement`), so the whole country costs a few scans of the
-admissions and the pipeline rather than one query per organization. What is stored is the
-base of the figures (admitted, target, completion date, pipeline, breakdowns); `summary_row` and
-`figures_data` turn an organization's row and its units' rows into what pages show (percentages,
-pace, forecast, alerts), using today's date and the period's conversion rates.
+statement per period (`recompute_statement`, which stores what `figures_select` counts), so the
+whole country costs a few scans of the admissions and the pipeline rather than one query per
+organization. What is stored is the base of the figures (admitted, target, completion date,
+pipeline, breakdowns); `summary_row` and `figures_data` turn an organization's row and its units'
+rows into what pages show (percentages, pace, forecast, alerts), using today's date and the
+period's conversion rates.
 """
 from __future__ import annotations
 
@@ -159,15 +160,12 @@ def _breakdown_counts(period: Period) -> list[tuple[str, str, list]]:
     return counts
 
 
-def recompute_statement(
-    period: Period, computed_at: datetime.datetime, organization_ids: list[int] | None = None, only_changed: bool = False
-) -> tuple[str, list]:
-    """One INSERT … SELECT that computes and upserts the snapshots of these organizations (None: all).
+def _figures_with(period: Period, organization_ids: list[int] | None) -> tuple[str, list]:
+    """A WITH clause whose last query, `computed`, holds the base figures of these organizations
+    (None: all), one row each, in the columns of BASE_FIGURES and `organization_id`.
 
     An organization's total and every breakdown are counted in one pass over its admission credits;
     the pipeline in one pass over the candidates, by cell, then credited to the cell's ancestors.
-    With `only_changed`, a row whose figures are the same is left as it is, neither written nor locked
-    (the nightly full recompute: most of the country has not changed since yesterday).
     """
     sql = _DIALECTS[connection.vendor]
     ops = connection.ops
@@ -193,21 +191,7 @@ def recompute_statement(
     stage_sums = ", ".join(f"sum(CAST(w.stage_{index} AS integer)) AS stage_{index}" for index in range(len(stages)))
     pipeline, pipeline_params = _json_counts([(stage, f"p.stage_{index}") for index, stage in enumerate(stages)])
     max_depth = Organization.objects.order_by("-depth").values_list("depth", flat=True).first() or 1
-    keep, keep_params = "WHERE true", []  # SQLite needs a WHERE before ON CONFLICT
-    if only_changed:
-        changed = " OR ".join(sql["distinct"].format(old=f"old.{column}", new=f"new.{column}") for column in BASE_FIGURES)
-        keep = (
-            f"LEFT JOIN {ProgressSnapshot._meta.db_table} old ON old.organization_id = new.organization_id"
-            f" AND old.period_key = %s\nWHERE old.id IS NULL OR {changed}"
-        )
-        keep_params = [period.key]
-
-    # INSERT first, then WITH: SQLite reports the rows written only for a statement that starts with INSERT.
-    statement = f"""
-INSERT INTO {ProgressSnapshot._meta.db_table} (
-    organization_id, period_key, admitted, target, completed_on, pipeline, pipeline_total, breakdowns,
-    computed_at
-)
+    with_clause = f"""
 WITH scope AS (SELECT id, path FROM {org_table} WHERE true {in_scope("id")}),
 levels(level) AS (VALUES {", ".join(f"({level})" for level in range(1, max_depth + 1))}),
 credits AS NOT MATERIALIZED (
@@ -259,14 +243,6 @@ computed AS (
     LEFT JOIN completed c ON c.org_id = s.id
     LEFT JOIN pipeline p ON p.org_id = s.id
 )
-SELECT new.organization_id, %s, new.admitted, new.target, new.completed_on, new.pipeline, new.pipeline_total,
-    new.breakdowns, %s
-FROM computed new
-{keep}
-ON CONFLICT (organization_id, period_key) DO UPDATE SET
-    admitted = excluded.admitted, target = excluded.target, completed_on = excluded.completed_on,
-    pipeline = excluded.pipeline, pipeline_total = excluded.pipeline_total, breakdowns = excluded.breakdowns,
-    computed_at = excluded.computed_at
 """
     # In the order their marks appear above.
     params = [
@@ -276,9 +252,50 @@ ON CONFLICT (organization_id, period_key) DO UPDATE SET
         period.year if period.year else period.term.pk, *ids,
         *stages, *stages, *cell_params,
         *pipeline_params,
-        period.key, ops.adapt_datetimefield_value(computed_at),
-        *keep_params,
     ]
+    return with_clause, params
+
+
+def figures_select(period: Period, organization_ids: list[int] | None = None) -> tuple[str, list]:
+    """The SELECT of the base figures that `recompute_statement` stores, on its own (bench/progress.py
+    times it: what the figures cost to count, with nothing written or compared)."""
+    with_clause, params = _figures_with(period, organization_ids)
+    return f"{with_clause}SELECT * FROM computed", params
+
+
+def recompute_statement(
+    period: Period, computed_at: datetime.datetime, organization_ids: list[int] | None = None, only_changed: bool = False
+) -> tuple[str, list]:
+    """One INSERT … SELECT that computes and upserts the snapshots of these organizations (None: all).
+
+    With `only_changed`, a row whose figures are the same is left as it is, neither written nor locked
+    (the nightly full recompute: most of the country has not changed since yesterday).
+    """
+    with_clause, params = _figures_with(period, organization_ids)
+    keep, keep_params = "WHERE true", []  # SQLite needs a WHERE before ON CONFLICT
+    if only_changed:
+        distinct = _DIALECTS[connection.vendor]["distinct"]
+        changed = " OR ".join(distinct.format(old=f"old.{column}", new=f"new.{column}") for column in BASE_FIGURES)
+        keep = (
+            f"LEFT JOIN {ProgressSnapshot._meta.db_table} old ON old.organization_id = new.organization_id"
+            f" AND old.period_key = %s\nWHERE old.id IS NULL OR {changed}"
+        )
+        keep_params = [period.key]
+    # INSERT first, then WITH: SQLite reports the rows written only for a statement that starts with INSERT.
+    statement = f"""
+INSERT INTO {ProgressSnapshot._meta.db_table} (
+    organization_id, period_key, admitted, target, completed_on, pipeline, pipeline_total, breakdowns,
+    computed_at
+){with_clause}SELECT new.organization_id, %s, new.admitted, new.target, new.completed_on, new.pipeline,
+    new.pipeline_total, new.breakdowns, %s
+FROM computed new
+{keep}
+ON CONFLICT (organization_id, period_key) DO UPDATE SET
+    admitted = excluded.admitted, target = excluded.target, completed_on = excluded.completed_on,
+    pipeline = excluded.pipeline, pipeline_total = excluded.pipeline_total, breakdowns = excluded.breakdowns,
+    computed_at = excluded.computed_at
+"""
+    params += [period.key, connection.ops.adapt_datetimefield_value(computed_at), *keep_params]
     return statement, params
 
 

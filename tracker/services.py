@@ -142,12 +142,14 @@ def period_check(*, period: Period) -> int:
     return changed
 
 
+RECOMPUTE_WORK_MEM = "256MB"  # the whole country's breakdowns are grouped in memory rather than on disk
+
+
 def _run_recompute(period: Period, ids: list[int] | None, only_changed: bool, computed_at=None) -> int:
     statement, params = progress.recompute_statement(period, computed_at or timezone.now(), ids, only_changed)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # The whole country's breakdowns are grouped in memory rather than on disk.
-            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute(f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'")
         cursor.execute(statement, params)
         return cursor.rowcount
 
