@@ -66,6 +66,13 @@ def test_an_ended_period_shows_no_forecast_and_no_source_gap(district_secretary)
     assert page.context["data"]["status"] == "behind"  # 60 of 75: the year simply fell short
 
 
+def test_a_past_periods_page_says_its_pipeline_is_todays(district_secretary):
+    past = district_secretary.get("/org/thanh-hoa/?period=2023").content.decode()
+    assert "Nguồn theo giai đoạn hiện nay" in past and "Trong nguồn hiện nay" in past
+    running = district_secretary.get("/org/thanh-hoa/?period=2026").content.decode()
+    assert "Nguồn theo giai đoạn</h2>" in running and "Trong nguồn hiện nay" not in running
+
+
 def test_the_units_table_drills_down_one_level(district_secretary):
     page = district_secretary.get("/org/thanh-hoa/?period=2023").content.decode()
     assert 'href="/org/tan-dong/?period=2023"' in page
