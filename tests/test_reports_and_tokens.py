@@ -4,6 +4,8 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
+from cells.models import Organization
+from tracker import reports
 from tracker.models import ApiToken, ReportJob
 from tracker.tasks import generate_monthly_reports
 
@@ -48,6 +50,34 @@ def test_the_report_job_builds_one_sheet_per_unit_of_the_subtree(district_secret
     workbook = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
     assert len(workbook.sheetnames) == 7
     assert generate_monthly_reports(job.pk) == 7  # running twice redoes nothing
+
+
+def test_a_subtree_too_big_for_one_workbook_gets_its_top_levels_and_the_page_says_so(
+    district_secretary, django_capture_on_commit_callbacks, monkeypatch
+):
+    # Thạnh Hóa: the district, its 19 communes and school committees, 75 cells under them.
+    monkeypatch.setattr(reports, "WORKBOOK_LIMIT", 50)
+    district_secretary.post("/org/thanh-hoa/report/jobs/", {"month": "2023-12"})
+    job = ReportJob.objects.get()
+    assert (job.status, job.total, job.levels) == (ReportJob.Status.DONE, 20, 1)
+    download = district_secretary.get(f"/reports/{job.pk}/?download=1")
+    workbook = openpyxl.load_workbook(io.BytesIO(b"".join(download.streaming_content)))
+    assert len(workbook.sheetnames) == 20 and "tan-dong" in workbook.sheetnames and "tan-dong-ap-1" not in workbook.sheetnames
+    page = district_secretary.get(f"/reports/{job.pk}/").content.decode()
+    assert "1 cấp dưới (20 tổ chức)" in page and "quá 50 trang tính" in page
+
+
+def test_a_whole_subtree_in_one_workbook_says_nothing_of_levels(district_secretary, django_capture_on_commit_callbacks):
+    district_secretary.post("/org/thanh-hoa/report/jobs/", {"month": "2023-12"})
+    job = ReportJob.objects.get()
+    assert (job.total, job.levels) == (95, None)
+    assert 'id="job-levels"' not in district_secretary.get(f"/reports/{job.pk}/").content.decode()
+
+
+def test_the_organizations_own_level_is_always_in_the_workbook(db, monkeypatch):
+    monkeypatch.setattr(reports, "WORKBOOK_LIMIT", 1)
+    scope = reports.report_scope(Organization.objects.get(code="tan-dong"))
+    assert ([org.code for org in scope.organizations], scope.levels) == (["tan-dong"], 0)
 
 
 def test_nobody_else_sees_a_report_job(client, district_secretary):

@@ -108,6 +108,8 @@ class ReportJob(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
+    # Levels below the organization in the workbook when its whole subtree would not fit; None: all.
+    levels = models.PositiveSmallIntegerField(_("levels below"), null=True, blank=True)
     file = models.FileField(_("file"), upload_to="reports/", blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

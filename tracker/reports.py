@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 import io
 import re
+from dataclasses import dataclass
 
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -27,6 +29,34 @@ def parse_month(value: str, today: datetime.date) -> datetime.date:
     if not match or not 1 <= int(match.group(2)) <= 12 or not 1930 <= int(match.group(1)) <= 2100:
         raise ValueError(_("Unknown month “%(value)s”: use the form 2026-11.") % {"value": value})
     return datetime.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+# Sheets in one workbook. A province's whole subtree would be 9,000 (ten minutes) and the country's
+# 310,000 (hours, gigabytes); spreadsheet programs balk long before (LibreOffice opens 10,000 at most).
+WORKBOOK_LIMIT = 1_000
+
+
+@dataclass
+class ReportScope:
+    organizations: list[Organization]
+    levels: int | None  # how many levels below the organization are in; None: all of them
+
+
+def report_scope(organization: Organization) -> ReportScope:
+    """The organization and its active units for one workbook of the month's reports: whole levels,
+    top down, as many as fit in WORKBOOK_LIMIT sheets (the organization's own level always)."""
+    active = organization.subtree().filter(is_active=True)
+    per_depth = dict(active.values_list("depth").annotate(n=Count("pk")).order_by())
+    included, deepest = 0, organization.depth
+    for depth in sorted(per_depth):
+        if depth > organization.depth and included + per_depth[depth] > WORKBOOK_LIMIT:
+            break
+        included, deepest = included + per_depth[depth], depth
+    complete = deepest >= max(per_depth, default=organization.depth)
+    return ReportScope(
+        organizations=list(active.filter(depth__lte=deepest).order_by("path")),
+        levels=None if complete else deepest - organization.depth,
+    )
 
 
 def month_report(organization: Organization, month: datetime.date, today: datetime.date) -> dict:

@@ -67,13 +67,16 @@ def generate_monthly_reports(job_id: int) -> int:
     from django.core.files.base import ContentFile
 
     from .models import ReportJob
-    from .reports import month_report, reports_workbook
+    from .reports import month_report, report_scope, reports_workbook
 
     job = ReportJob.objects.select_related("organization").get(pk=job_id)
     if job.status == ReportJob.Status.DONE:
         return job.done  # run twice: nothing to redo
-    organizations = list(job.organization.subtree().filter(is_active=True).order_by("path"))
-    ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.RUNNING, total=len(organizations), done=0)
+    scope = report_scope(job.organization)
+    organizations = scope.organizations
+    ReportJob.objects.filter(pk=job.pk).update(
+        status=ReportJob.Status.RUNNING, total=len(organizations), done=0, levels=scope.levels
+    )
     today = timezone.localdate()
     try:
         reports = []

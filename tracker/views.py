@@ -14,6 +14,7 @@ from cells.selectors import RECORD_ROLES, ancestors, organization_for_user, role
 
 from .models import ApiToken, ReportJob
 from .periods import PeriodError, add_months, current_term, current_year, parse_period, term_period, year_period
+from . import reports
 from .reports import month_report, parse_month, reports_workbook
 from .selectors import figures_for
 from .tasks import generate_monthly_reports
@@ -184,7 +185,7 @@ def report_job(request, pk):
     job = get_object_or_404(ReportJob, pk=pk, requested_by=request.user)
     if request.GET.get("download") and job.status == ReportJob.Status.DONE and job.file:
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
-    return render(request, "tracker/report_job.html", {"job": job})
+    return render(request, "tracker/report_job.html", {"job": job, "workbook_limit": reports.WORKBOOK_LIMIT})
 
 
 HISTORY_MODELS = ["cells.Organization", "cells.Target", "cells.OrganizationRole", "candidates.Candidate",
