@@ -5,7 +5,6 @@ Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/report
 The database must hold the synthetic country (bench/progress.py or generate_synthetic).
 """
 import argparse
-import datetime
 import os
 import sys
 import time
@@ -22,6 +21,7 @@ django.setup()
 from django.utils import timezone  # noqa: E402
 
 from cells.models import Organization  # noqa: E402
+from tracker.periods import add_months  # noqa: E402
 from tracker.reports import month_report, report_scope, reports_workbook  # noqa: E402
 
 
@@ -30,8 +30,7 @@ def main():
     parser.add_argument("--sample", type=int, default=300, help="organizations of the first province to report on")
     args = parser.parse_args()
     today = timezone.localdate()
-    month = today.replace(day=1) - datetime.timedelta(days=1)
-    month = month.replace(day=1)
+    month = add_months(today.replace(day=1), -1)
     province = Organization.objects.get(code="syn-p1")
     organizations = list(province.subtree().filter(is_active=True).order_by("path")[: args.sample])
     tracemalloc.start()

@@ -101,3 +101,16 @@ def test_the_api_accepts_a_users_token(client, db):
     out_of_scope = client.get("/api/v1/progress/?org=thanh-hoa&period=2023", HTTP_AUTHORIZATION=f"Token {token.key}")
     assert out_of_scope.status_code == 404
     assert client.get("/api/v1/progress/?org=tan-dong&period=2023", HTTP_AUTHORIZATION="Token wrong").status_code == 401
+
+
+def test_the_first_of_the_month_prepares_last_months_reports_of_every_top_organization(db, monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    from tracker.tasks import monthly_reports_for_all
+
+    monkeypatch.setattr(timezone, "localdate", lambda: datetime.date(2026, 1, 1))
+    monkeypatch.setattr(generate_monthly_reports, "delay", lambda job_id: None)  # the workbook is tested above
+    jobs = ReportJob.objects.filter(pk__in=monthly_reports_for_all())
+    assert [(job.organization.code, job.month) for job in jobs] == [("thanh-hoa", datetime.date(2025, 12, 1))]

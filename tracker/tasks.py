@@ -10,7 +10,7 @@ from django.utils import timezone
 from cells.models import Organization
 
 from .models import ProgressSnapshot
-from .periods import PeriodError, current_term, current_year, parse_period
+from .periods import PeriodError, add_months, current_term, current_year, parse_period
 from .services import pending_take, period_check, recompute_lock, snapshots_refresh
 
 logger = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ def monthly_reports_for_all() -> list[int]:
     from .models import ReportJob
 
     today = timezone.localdate()
-    last_month = (today.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+    last_month = add_months(today.replace(day=1), -1)
     jobs = [
         ReportJob.objects.get_or_create(organization=root, month=last_month, requested_by=None)[0]
         for root in Organization.objects.get_root_nodes().filter(is_active=True)
