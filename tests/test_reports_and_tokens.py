@@ -74,6 +74,13 @@ def test_a_whole_subtree_in_one_workbook_says_nothing_of_levels(district_secreta
     assert 'id="job-levels"' not in district_secretary.get(f"/reports/{job.pk}/").content.decode()
 
 
+def test_the_report_page_says_how_many_sheets_the_workbook_holds_at_most(district_secretary, monkeypatch):
+    monkeypatch.setattr(reports, "WORKBOOK_LIMIT", 50)
+    page = district_secretary.get("/org/thanh-hoa/report/?month=2023-12").content.decode()
+    assert "Lập báo cáo tháng 12/2023 cho các đơn vị trực thuộc" in page
+    assert "tối đa 50 trang tính" in page and "toàn bộ" not in page
+
+
 def test_the_organizations_own_level_is_always_in_the_workbook(db, monkeypatch):
     monkeypatch.setattr(reports, "WORKBOOK_LIMIT", 1)
     scope = reports.report_scope(Organization.objects.get(code="tan-dong"))

@@ -160,7 +160,11 @@ def monthly_report(request, code):
         response["Content-Disposition"] = f'attachment; filename="bao-cao-{organization.code}-{month:%Y-%m}.xlsx"'
         return response
     jobs = ReportJob.objects.filter(organization=organization, requested_by=request.user)[:5]
-    return render(request, "tracker/report.html", {**report, "jobs": jobs, "month_value": f"{month:%Y-%m}"})
+    return render(
+        request,
+        "tracker/report.html",
+        {**report, "jobs": jobs, "month_value": f"{month:%Y-%m}", "workbook_limit": reports.WORKBOOK_LIMIT},
+    )
 
 
 @login_required
