@@ -1,9 +1,15 @@
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import CELL_KINDS, Organization
-from cells.selectors import subtrees_q
+from cells.selectors import organization_label, organization_matches, subtrees_q
+from tracker.widgets import search_when_many
 
 from . import rules
 from .models import Candidate, DOSSIER_FORMS, PartyMember, Stage
@@ -21,6 +27,49 @@ def cells_within(roots):
     return Organization.objects.filter(subtrees_q(roots), kind__in=CELL_KINDS, is_active=True).order_by("path")
 
 
+def committees_within(roots):
+    """The organizations that can run an awareness class: every active one but the cells."""
+    return Organization.objects.filter(subtrees_q(roots), is_active=True).exclude(kind__in=CELL_KINDS).order_by("path")
+
+
+def members_within(roots):
+    return PartyMember.objects.filter(subtrees_q(roots, field="organization__path")).order_by("full_name", "pk")
+
+
+def member_label(member) -> str:
+    return f"{member.full_name} ({member.organization.name})"
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a field that searches as you type (tracker.widgets) offers: the choices within the user's
+    scope, what a query matches, each result's label, and their order (by label, not by the tree:
+    walking the tree's index, PostgreSQL would read a country's 310,000 organizations for 20 matches)."""
+
+    choices: Callable
+    matches: Callable[[str], Q]
+    label: Callable[[object], str]
+    order: tuple[str, ...]
+
+
+SEARCHES = {
+    "cells": Search(cells_within, organization_matches, organization_label, ("name", "code")),
+    "committees": Search(committees_within, organization_matches, organization_label, ("name", "code")),
+    "members": Search(
+        lambda roots: members_within(roots).select_related("organization"),
+        lambda query: Q(full_name__icontains=query),
+        member_label,
+        ("full_name", "pk"),
+    ),
+}
+
+
+def searchable(field, search: str) -> None:
+    """Let the field search as you type when the user's scope holds too many choices for one page
+    (a province's 8,000 cells); with few, it stays a plain select."""
+    search_when_many(field, reverse("candidates:search", args=[search]), label=SEARCHES[search].label)
+
+
 class CandidateForm(forms.ModelForm):
     sourced_on = forms.DateField(label=_("put in the sourcing plan on"), widget=DateInput())
 
@@ -35,7 +84,9 @@ class CandidateForm(forms.ModelForm):
     def __init__(self, *args, roots, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["home_cell"].queryset = cells_within(roots)
-        self.fields["mentors"].queryset = PartyMember.objects.filter(subtrees_q(roots, field="organization__path"))
+        self.fields["mentors"].queryset = members_within(roots)
+        searchable(self.fields["home_cell"], "cells")
+        searchable(self.fields["mentors"], "members")
         self.fields["mentors"].required = False
         self.fields["national_id"].required = False
         if self.instance.pk:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.candidate_list, name="list"),
     path("new/", views.candidate_create, name="create"),
     path("deadlines/", views.deadline_list, name="deadlines"),
+    path("search/<slug:name>/", views.search, name="search"),
     path("<int:pk>/", views.candidate_detail, name="detail"),
     path("<int:pk>/edit/", views.candidate_edit, name="edit"),
     path("<int:pk>/step/", views.candidate_step, name="step"),

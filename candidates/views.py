@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from cells.selectors import can_record_steps, organization_for_user, record_roots, staff_roots, subtrees_q, within
+from tracker.widgets import search_response
 
 from . import rules, services
 from .filters import CandidateFilter
-from .forms import CandidateForm, DocumentForm, StepForm, add_service_errors
+from .forms import SEARCHES, CandidateForm, DocumentForm, StepForm, add_service_errors
 from .models import Admission, Candidate, Stage
 
 PAGE_SIZE = 50
@@ -252,3 +253,17 @@ def deadline_list(request):
         candidates = candidates.filter(home_cell__path__startswith=organization.path)
     found = rules.deadlines(candidates, today)
     return render(request, "candidates/deadline_list.html", {"deadlines": found, "today": today, "organization": organization})
+
+
+
+@login_required
+def search(request, name):
+    """The choices of a field that searches as you type (tracker.widgets.SearchSelect), within the
+    scope the user enters data for (404 for those who enter none)."""
+    roots = staff_roots(request.user)
+    if name not in SEARCHES or not roots:
+        raise Http404
+    search = SEARCHES[name]
+    query = request.GET.get("q", "").strip()
+    found = search.choices(roots).filter(search.matches(query)).order_by(*search.order)
+    return search_response(found, query, search.label)

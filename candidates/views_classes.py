@@ -11,11 +11,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cells.models import Organization
 from cells.selectors import record_roots, staff_roots, subtrees_q, within
 
 from . import services
-from .forms import CandidateForm, DateInput, add_service_errors
+from .forms import CandidateForm, DateInput, add_service_errors, committees_within, searchable
 from .models import AwarenessClass, Candidate, ClassAttendance
 
 
@@ -27,9 +26,8 @@ class ClassForm(forms.ModelForm):
 
     def __init__(self, *args, roots, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organizer"].queryset = Organization.objects.filter(subtrees_q(roots), is_active=True).exclude(
-            kind__in=["cell", "grassroots_cell"]
-        ).order_by("path")
+        self.fields["organizer"].queryset = committees_within(roots)
+        searchable(self.fields["organizer"], "committees")
 
     def clean(self):
         cleaned = super().clean()

@@ -6,14 +6,17 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 
+from tracker.widgets import search_response, search_when_many
+
 from . import services
 from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationRole, Target, Term, validate_placement
-from .selectors import units_of
+from .selectors import organization_label, organization_matches, units_of
 
 
 class OrganizationForm(forms.ModelForm):
@@ -32,6 +35,8 @@ class OrganizationForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["parent"].initial = Organization.objects.get_parent(self.instance)
+        # A country's 310,000 organizations: 19 MB of options in one page.
+        search_when_many(self.fields["parent"], reverse("admin:cells_organization_search"), label=organization_label)
 
     def clean(self):
         cleaned = super().clean()
@@ -90,6 +95,18 @@ class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
                 organization=obj, new_parent=parent, effective_on=timezone.localdate(), acting_user=request.user
             )
             obj.path, obj.depth = moved.path, moved.depth
+
+    def get_urls(self):
+        search = path("search/", self.admin_site.admin_view(self.search_view), name="cells_organization_search")
+        return [search, *super().get_urls()]
+
+    def search_view(self, request):
+        """The parent field's search (tracker.widgets.SearchSelect): active organizations, any of them."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        query = request.GET.get("q", "").strip()
+        found = Organization.objects.filter(organization_matches(query), is_active=True).order_by("name", "code")
+        return search_response(found, query, organization_label)
 
     def move_node(self, request):
         """Drag and drop in the tree goes through the same service as the form."""

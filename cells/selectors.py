@@ -104,3 +104,13 @@ def can_record_steps(user, cell: Organization) -> bool:
     if within(cell, staff_roots(user)):
         return True
     return OrganizationRole.objects.filter(user=user, organization=cell, role=OrganizationRole.Role.SECRETARY).exists()
+
+
+def organization_matches(query: str) -> Q:
+    """A search of organizations: a name by any part (a trigram index on PostgreSQL), or a code whole,
+    as codes are written in lower case."""
+    return Q(name__icontains=query) | Q(code=query.lower())
+
+
+def organization_label(organization: Organization) -> str:
+    return f"{organization.name} ({organization.code})"  # names repeat across a province; codes do not

@@ -126,3 +126,28 @@ def test_staff_journey_from_sourcing_to_admission_raises_the_count(page, live_se
     # The commune's figure rose.
     page.goto(f"{live_server.url}/org/xa-thu/")
     assert re.match(r"1 / 2 = 50,0 %", page.inner_text("#big-figure"))
+
+
+def test_a_cell_is_found_by_typing_when_the_scope_holds_too_many_for_a_list(page, live_server, commune, monkeypatch):
+    from candidates.models import Candidate
+    from tracker import widgets
+
+    monkeypatch.setattr(widgets, "SEARCH_ABOVE", 0)  # the live server runs in this process
+    page.set_default_timeout(15000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "staff.thu")
+    page.fill("#id_password", "secret-pass-123")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/candidates/new/")
+    page.fill("#id_full_name", "Lê Văn Tìm")
+    page.fill("#id_date_of_birth", "02/03/1999")
+    page.select_option("#id_gender", "male")
+    page.select_option("#id_education_level", "university")
+    page.select_option("#id_occupation_category", "teacher")
+    page.click("#id_home_cell-ts-control")
+    page.keyboard.type("ấp Mộ")
+    page.click(".ts-dropdown .option:has-text('Chi bộ ấp Một (xa-thu-ap-1)')")
+    fill_date(page, "#id_sourced_on", timezone.localdate())
+    page.click("main form button[type=submit]")
+    page.wait_for_selector("#candidate-name")
+    assert Candidate.objects.get(full_name="Lê Văn Tìm").home_cell.code == "xa-thu-ap-1"

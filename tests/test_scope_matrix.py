@@ -54,7 +54,9 @@ def test_the_matrix_covers_every_url_with_a_parameter():
                 names.append(prefix + str(entry.pattern))
 
     walk(get_resolver().url_patterns)
-    with_params = [n for n in names if "<" in n and not n.startswith(("admin/", "accounts/", "i18n/", "candidates/import/template"))]
+    # The forms' searches take a field's name, not an object: their scope is tested in test_search_select.
+    skipped = ("admin/", "accounts/", "i18n/", "candidates/import/template", "candidates/search/")
+    with_params = [n for n in names if "<" in n and not n.startswith(skipped)]
     for route in with_params:
         shape = "/" + route.replace("<slug:code>", "{org}").replace("<int:pk>", "{x}")
         assert any(shape.split("{")[0] in path for path in covered), f"{route} is not in the scope matrix"

@@ -1,0 +1,103 @@
+"""Choice fields that search as you type when the user's scope holds too many choices for one page."""
+import re
+
+import pytest
+
+from candidates.models import Candidate
+from cells.models import Organization
+from tracker import widgets
+
+from .factories import UserFactory, role
+
+
+@pytest.fixture
+def staff(client, db):
+    client.login(username="bantochuc", password="BanToChuc@2026")  # the demo district's board staff
+    return client
+
+
+@pytest.fixture
+def commune_staff(client, db):
+    user = UserFactory()
+    role(user, Organization.objects.get(code="tan-dong"), role="staff")
+    client.force_login(user)
+    return client
+
+
+def options_of(page: str, field_id: str) -> list[str]:
+    select = re.search(rf'<select[^>]*id="{field_id}".*?</select>', page, re.S).group(0)
+    return re.findall(r'<option value="([^"]*)"', select)
+
+
+def test_a_district_keeps_plain_lists_of_its_cells(staff):
+    page = staff.get("/candidates/new/").content.decode()
+    district = Organization.objects.get(code="thanh-hoa")
+    cells = Organization.objects.filter(path__startswith=district.path, kind__in=["cell", "grassroots_cell"], is_active=True)
+    assert len(options_of(page, "id_home_cell")) == cells.count() + 1  # and the empty choice
+    assert "data-search-url" not in page
+
+
+def test_a_scope_with_too_many_cells_draws_only_the_chosen_one_and_searches_the_rest(staff, monkeypatch):
+    monkeypatch.setattr(widgets, "SEARCH_ABOVE", 5)
+    page = staff.get("/candidates/new/").content.decode()
+    assert options_of(page, "id_home_cell") == []  # a required field: nothing chosen yet
+    assert 'data-search-url="/candidates/search/cells/"' in page and "tom-select.complete.min.js" in page
+    assert 'data-placeholder="Gõ vài chữ để tìm"' in page
+    candidate = Candidate.objects.filter(home_cell__code__startswith="tan-dong").first()
+    edit = staff.get(f"/candidates/{candidate.pk}/edit/").content.decode()
+    assert options_of(edit, "id_home_cell") == [str(candidate.home_cell_id)]
+    assert f"{candidate.home_cell.name} ({candidate.home_cell.code})" in edit
+
+
+def test_the_search_answers_only_choices_within_the_users_scope(commune_staff):
+    results = commune_staff.get("/candidates/search/cells/", {"q": "chi bộ"}).json()["results"]
+    codes = [re.search(r"\((.*)\)$", result["text"]).group(1) for result in results]
+    assert codes and all(code.startswith("tan-dong") for code in codes)
+    outside = Organization.objects.filter(kind="cell").exclude(code__startswith="tan-dong").first()
+    assert commune_staff.get("/candidates/search/cells/", {"q": outside.code}).json() == {"results": []}
+
+
+def test_the_search_finds_a_cell_by_its_code_and_answers_at_most_twenty(staff):
+    cell = Organization.objects.get(code="tan-dong-ap-1")
+    found = staff.get("/candidates/search/cells/", {"q": "TAN-DONG-AP-1"}).json()["results"]
+    assert found == [{"value": cell.pk, "text": f"{cell.name} (tan-dong-ap-1)"}]
+    assert len(staff.get("/candidates/search/cells/", {"q": "chi bộ"}).json()["results"]) == widgets.SEARCH_RESULTS
+
+
+@pytest.mark.parametrize("role_name", ["viewer", "secretary"])
+def test_only_those_who_enter_data_may_search(client, db, role_name):
+    user = UserFactory()
+    role(user, Organization.objects.get(code="tan-dong"), role=role_name)
+    client.force_login(user)
+    assert client.get("/candidates/search/cells/", {"q": "chi bộ"}).status_code == 404
+
+
+def test_a_search_needs_two_letters_a_login_and_a_known_field(client, staff):
+    assert staff.get("/candidates/search/cells/", {"q": "c"}).json() == {"results": []}
+    assert staff.get("/candidates/search/nothing/", {"q": "chi"}).status_code == 404
+    client.logout()
+    assert client.get("/candidates/search/cells/", {"q": "chi"}).status_code == 302
+
+
+def test_a_searching_field_still_refuses_a_cell_outside_the_scope(commune_staff, monkeypatch):
+    monkeypatch.setattr(widgets, "SEARCH_ABOVE", 1)
+    outside = Organization.objects.filter(kind="cell").exclude(code__startswith="tan-dong").first()
+    response = commune_staff.post("/candidates/new/", {
+        "full_name": "Ngoài Phạm Vi", "date_of_birth": "01/01/2000", "gender": "male", "ethnicity": "Kinh",
+        "education_level": "university", "occupation_category": "teacher", "home_cell": outside.pk,
+        "sourced_on": "01/02/2026",
+    })
+    assert response.status_code == 200 and "Ngoài Phạm Vi" not in [c.full_name for c in Candidate.objects.all()]
+    assert response.context["form"].errors["home_cell"]
+
+
+def test_the_admin_parent_field_searches_when_organizations_are_many(client, db, monkeypatch):
+    monkeypatch.setattr(widgets, "SEARCH_ABOVE", 5)
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get("/admin/cells/organization/add/").content.decode()
+    assert options_of(page, "id_parent") == [""] and 'data-search-url="/admin/cells/organization/search/"' in page
+    results = client.get("/admin/cells/organization/search/", {"q": "Tân Đông"}).json()["results"]
+    assert "Đảng bộ xã Tân Đông (tan-dong)" in [result["text"] for result in results]
+    client.force_login(UserFactory())
+    assert client.get("/admin/cells/organization/search/", {"q": "tân"}).status_code == 302  # to the admin login
