@@ -8,9 +8,7 @@ files must be collected (python manage.py collectstatic), as the production sett
 """
 import argparse
 import os
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -21,11 +19,10 @@ import django  # noqa: E402
 django.setup()
 
 from django.contrib.auth.models import User  # noqa: E402
-from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from cells.models import Organization, OrganizationRole  # noqa: E402
+from progress import serve_times  # noqa: E402  (bench/progress.py: median time, queries, size)
 
 STAFF_PAGES = [
     "/candidates/new/",
@@ -42,21 +39,9 @@ ADMIN_PAGES = [
 ]
 
 
-def measure(client, url, runs):
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append(time.perf_counter() - started)
-        assert response.status_code == 200, (url, response.status_code)
-    with CaptureQueriesContext(connection) as queries:
-        client.get(url)
-    return statistics.median(times), len(response.content), len(queries)
-
-
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=5, help="requests per page for the median")
     args = parser.parse_args()
     province = Organization.objects.get(code="syn-p1")
     accounts = []
@@ -71,7 +56,7 @@ def main():
         client.force_login(user)
         for page in pages:
             url = page.format(province=province.pk)
-            median, size, queries = measure(client, url, args.runs)
+            median, queries, size = serve_times(client, url, args.runs)
             print(f"{who:<16} {url:<48} {median * 1000:9.1f} ms {size / 1024:9.1f} KiB {queries:3} queries", flush=True)
 
 

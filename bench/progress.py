@@ -107,7 +107,7 @@ def serve_times(client, url, runs):
         assert response.status_code == 200, (url, response.status_code)
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
-    return statistics.median(times), len(queries)
+    return statistics.median(times), len(queries), len(response.content)
 
 
 def main():
@@ -197,7 +197,7 @@ def main():
         units = Organization.objects.filter(path__startswith=org.path, depth=org.depth + 1).count()
         for kind, url in (("dashboard", f"/org/{org.code}/?period={period.key}"),
                           ("API", f"/api/v1/progress/?org={org.code}&period={period.key}")):
-            median, queries = serve_times(client, url, args.runs)
+            median, queries, _size = serve_times(client, url, args.runs)
             print(f"    {kind:<9} {org.get_kind_display():<28} {units:>4} units {median * 1000:8.1f} ms  {queries:>2} queries")
 
 

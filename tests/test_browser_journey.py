@@ -53,6 +53,14 @@ def commune():
     return commune
 
 
+def log_in_as_staff(page, live_server):
+    page.set_default_timeout(15000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "staff.thu")
+    page.fill("#id_password", "secret-pass-123")
+    page.click("button[type=submit]")
+
+
 def fill_date(page, selector, day):
     page.fill(selector, day.strftime("%d/%m/%Y"))
 
@@ -69,12 +77,7 @@ def record_step(page, stage, day, **fields):
 def test_staff_journey_from_sourcing_to_admission_raises_the_count(page, live_server, commune):
     year = timezone.localdate().year
     day = lambda month, d: datetime.date(year, month, d)  # noqa: E731
-    page.set_default_timeout(15000)
-
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "staff.thu")
-    page.fill("#id_password", "secret-pass-123")
-    page.click("button[type=submit]")
+    log_in_as_staff(page, live_server)
     page.goto(f"{live_server.url}/org/xa-thu/")
     assert page.inner_text("#big-figure").startswith("0 / 2")
 
@@ -133,11 +136,7 @@ def test_a_cell_is_found_by_typing_when_the_scope_holds_too_many_for_a_list(page
     from tracker import widgets
 
     monkeypatch.setattr(widgets, "SEARCH_ABOVE", 0)  # the live server runs in this process
-    page.set_default_timeout(15000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "staff.thu")
-    page.fill("#id_password", "secret-pass-123")
-    page.click("button[type=submit]")
+    log_in_as_staff(page, live_server)
     page.goto(f"{live_server.url}/candidates/new/")
     page.fill("#id_full_name", "Lê Văn Tìm")
     page.fill("#id_date_of_birth", "02/03/1999")

@@ -2,6 +2,7 @@
 import re
 
 import pytest
+from django.db import connection
 
 from candidates.models import Candidate
 from cells.models import Organization
@@ -101,3 +102,16 @@ def test_the_admin_parent_field_searches_when_organizations_are_many(client, db,
     assert "Đảng bộ xã Tân Đông (tan-dong)" in [result["text"] for result in results]
     client.force_login(UserFactory())
     assert client.get("/admin/cells/organization/search/", {"q": "tân"}).status_code == 302  # to the admin login
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's (CI's second run)")
+def test_the_name_searches_read_trigram_indexes_on_postgresql(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname LIKE %s", ["%name_search"])
+        assert {row[0] for row in cursor.fetchall()} == {
+            "candidate_name_search", "member_name_search", "organization_name_search"
+        }
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # the demo's 100 organizations would be read whole
+        plan = Organization.objects.filter(name__icontains="Tân Đông").order_by("name").explain()
+    assert "organization_name_search" in plan
