@@ -1,4 +1,5 @@
-"""Load test: secretaries read dashboards and the API, staff filter candidate lists and admit people.
+"""Load test: secretaries read dashboards and the API, staff filter candidate lists, open the form to
+add a candidate (searching its cell) and admit people.
 
 Run by bench/loadtest.sh against gunicorn + PostgreSQL + Redis + a Celery worker on this machine,
 after bench/loadtest_setup.py has written bench/.loadtest.json.
@@ -90,6 +91,14 @@ class Staff(Visitor):
             f"?page={random.randint(1, 20)}",
         ])
         self.client.get(f"/candidates/{query}", name="candidate list (filtered)")
+
+    @task(1)
+    def choose_a_cell(self):
+        # The "add a candidate" form, and the searches its cell field makes as the person types a name.
+        self.client.get("/candidates/new/", name="add-a-candidate form")
+        typed = f"{self.account['org']}-u{random.randint(1, 90)}-g{random.randint(1, 15)}"
+        for letters in (typed[:-2], typed):
+            self.client.get(f"/candidates/search/cells/?q={letters}", name="cell search")
 
     @task(1)
     def dashboard_of_the_province(self):
