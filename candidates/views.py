@@ -255,7 +255,6 @@ def deadline_list(request):
     return render(request, "candidates/deadline_list.html", {"deadlines": found, "today": today, "organization": organization})
 
 
-
 @login_required
 def search(request, name):
     """The choices of a field that searches as you type (tracker.widgets.SearchSelect), within the

@@ -50,6 +50,15 @@ def test_a_scope_with_too_many_cells_draws_only_the_chosen_one_and_searches_the_
     assert f"{candidate.home_cell.name} ({candidate.home_cell.code})" in edit
 
 
+def test_a_class_pages_form_for_someone_new_searches_its_cell_too(staff, monkeypatch):
+    from candidates.models import AwarenessClass
+
+    monkeypatch.setattr(widgets, "SEARCH_ABOVE", 5)
+    awareness_class = AwarenessClass.objects.filter(organizer__code="thanh-hoa").first()
+    page = staff.get(f"/candidates/classes/{awareness_class.pk}/").content.decode()
+    assert options_of(page, "id_new-home_cell") == [] and "js/search-select" in page
+
+
 def test_the_search_answers_only_choices_within_the_users_scope(commune_staff):
     results = commune_staff.get("/candidates/search/cells/", {"q": "chi bộ"}).json()["results"]
     codes = [re.search(r"\((.*)\)$", result["text"]).group(1) for result in results]
