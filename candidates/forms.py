@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import CELL_KINDS, Organization
-from cells.selectors import organization_label, organization_matches, subtrees_q
+from cells.selectors import ORGANIZATION_SEARCH_ORDER, organization_label, organization_matches, subtrees_q
 from tracker.widgets import search_when_many
 
 from . import rules
@@ -43,8 +43,8 @@ def member_label(member) -> str:
 @dataclass(frozen=True)
 class Search:
     """What a field that searches as you type (tracker.widgets) offers: the choices within the user's
-    scope, what a query matches, each result's label, and their order (by label, not by the tree:
-    walking the tree's index, PostgreSQL would read a country's 310,000 organizations for 20 matches)."""
+    scope, what a query matches, each result's label, and their order (not the tree's: walking the
+    tree's index, PostgreSQL would read a country's 310,000 organizations for 20 matches)."""
 
     choices: Callable
     matches: Callable[[str], Q]
@@ -53,8 +53,8 @@ class Search:
 
 
 SEARCHES = {
-    "cells": Search(cells_within, organization_matches, organization_label, ("name", "code")),
-    "committees": Search(committees_within, organization_matches, organization_label, ("name", "code")),
+    "cells": Search(cells_within, organization_matches, organization_label, ORGANIZATION_SEARCH_ORDER),
+    "committees": Search(committees_within, organization_matches, organization_label, ORGANIZATION_SEARCH_ORDER),
     "members": Search(
         lambda roots: members_within(roots).select_related("organization"),
         lambda query: Q(full_name__icontains=query),

@@ -112,5 +112,9 @@ def organization_matches(query: str) -> Q:
     return Q(name__icontains=query) | Q(code=query.lower())
 
 
+# A search's organizations by level, then by name: a committee before the cells under it that share its name.
+ORGANIZATION_SEARCH_ORDER = ("depth", "name", "code")
+
+
 def organization_label(organization: Organization) -> str:
     return f"{organization.name} ({organization.code})"  # names repeat across a province; codes do not

@@ -150,3 +150,25 @@ def test_a_cell_is_found_by_typing_when_the_scope_holds_too_many_for_a_list(page
     page.click("main form button[type=submit]")
     page.wait_for_selector("#candidate-name")
     assert Candidate.objects.get(full_name="Lê Văn Tìm").home_cell.code == "xa-thu-ap-1"
+
+
+def test_an_admin_finds_the_parent_by_typing_when_organizations_are_many(page, live_server, commune, monkeypatch):
+    from tracker import widgets
+
+    monkeypatch.setattr(widgets, "SEARCH_ABOVE", 0)
+    UserFactory(username="quantri.thu", is_staff=True, is_superuser=True)
+    page.set_default_timeout(15000)
+    page.goto(f"{live_server.url}/admin/login/")
+    page.fill("#id_username", "quantri.thu")
+    page.fill("#id_password", "secret-pass-123")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/cells/organization/add/")
+    page.fill("#id_code", "xa-thu-ap-2")
+    page.fill("#id_name", "Chi bộ ấp Hai")
+    page.select_option("#id_kind", "cell")
+    page.click("#id_parent-ts-control")  # the admin loads the script in the page's head, before the form
+    page.keyboard.type("xã Thử")
+    page.click(".ts-dropdown .option:has-text('Đảng bộ xã Thử (xa-thu)')")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+    assert Organization.objects.get_parent(Organization.objects.get(code="xa-thu-ap-2")).code == "xa-thu"

@@ -24,7 +24,7 @@ class SearchSelect(forms.Select):
         self.many = False
 
     class Media:
-        css = {"all": ["vendor/tom-select-2.6.2/tom-select.bootstrap5.min.css"]}
+        css = {"all": ["vendor/tom-select-2.6.2/tom-select.bootstrap5.min.css", "css/search-select.css"]}
         js = ["vendor/tom-select-2.6.2/tom-select.complete.min.js", "js/search-select.js"]
 
     def get_context(self, name, value, attrs):
