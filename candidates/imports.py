@@ -18,10 +18,9 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from cells.models import CELL_KINDS, Organization
-from cells.selectors import subtrees_q
+from cells.models import Organization
 
-from .forms import CandidateForm
+from .forms import CandidateForm, cells_within
 from .models import Candidate, EducationLevel, Gender, OccupationCategory, Source
 
 MAX_ROWS = 5000
@@ -139,10 +138,7 @@ def _choice_value(choices, text: str) -> str:
 def validate_candidates(content: bytes, *, roots, progress=None) -> list[Row]:
     """Check every row as the candidate form would, and flag duplicates in the file and the records."""
     parsed = read_rows(content, CANDIDATE_COLUMNS)
-    cells = {
-        org.code: org.pk
-        for org in Organization.objects.filter(subtrees_q(roots), kind__in=CELL_KINDS, is_active=True)
-    }
+    cells = dict(cells_within(roots).order_by().values_list("code", "pk"))
     labels = dict(CANDIDATE_COLUMNS)
     rows, seen_ids, seen_people = [], {}, {}
     for index, (number, texts) in enumerate(parsed, start=1):

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from cells.selectors import can_record_steps, organization_for_user, record_roots, staff_roots, subtrees_q, within
+from tracker.querysets import count_up_to
 from tracker.widgets import search_response
 
 from . import rules, services
@@ -25,12 +26,6 @@ from .models import Admission, Candidate, Stage
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 20_000
-
-
-def count_up_to(queryset, limit: int) -> int:
-    """The number of rows, but stopping at limit + 1: enough to tell "more than `limit`"."""
-    # Unordered: with the list's ORDER BY, a LIMIT makes PostgreSQL walk the name index past every row.
-    return queryset.order_by()[: limit + 1].count()
 
 
 class CappedPaginator(Paginator):

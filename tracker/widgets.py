@@ -5,6 +5,8 @@ from django import forms
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 
+from .querysets import count_up_to
+
 # Up to this many choices a field stays a plain select; above it, the page would carry thousands of
 # options (a province's 8,000 cells, the country's 270,000), so it holds the chosen ones and searches.
 SEARCH_ABOVE = 300
@@ -13,8 +15,8 @@ MIN_QUERY = 2  # letters typed before a search is asked (static/js/search-select
 
 
 class SearchSelect(forms.Select):
-    """A plain select while the choices are few; above SEARCH_ABOVE (one count when the page is drawn,
-    none when a form only validates, as an import's rows do) it renders only the chosen options and
+    """A plain select while the choices are few; above SEARCH_ABOVE (counted up to SEARCH_ABOVE + 1 when
+    the page is drawn, not at all when a form only validates, as an import's rows do) it renders only the chosen options and
     static/js/search-select.js asks `url` for the others (`?q=` → {"results": [{"value", "text"}]}).
     Validation is the field's own, on its whole queryset."""
 
@@ -28,7 +30,7 @@ class SearchSelect(forms.Select):
         js = ["vendor/tom-select-2.6.2/tom-select.complete.min.js", "js/search-select.js"]
 
     def get_context(self, name, value, attrs):
-        self.many = self.choices.queryset.count() > SEARCH_ABOVE
+        self.many = count_up_to(self.choices.queryset, SEARCH_ABOVE) > SEARCH_ABOVE
         if self.many:
             attrs = {
                 **(attrs or {}),
