@@ -16,9 +16,9 @@ MIN_QUERY = 2  # letters typed before a search is asked (static/js/search-select
 
 class SearchSelect(forms.Select):
     """A plain select while the choices are few; above SEARCH_ABOVE (counted up to SEARCH_ABOVE + 1 when
-    the page is drawn, not at all when a form only validates, as an import's rows do) it renders only the chosen options and
-    static/js/search-select.js asks `url` for the others (`?q=` → {"results": [{"value", "text"}]}).
-    Validation is the field's own, on its whole queryset."""
+    the page is drawn, not at all when a form only validates, as an import's rows do) it renders only
+    the chosen options, and static/js/search-select.js asks `url` for the others
+    (`?q=` → {"results": [{"value", "text"}]}). Validation is the field's own, on its whole queryset."""
 
     def __init__(self, url: str, label=str, attrs=None):
         super().__init__(attrs)
