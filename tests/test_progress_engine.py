@@ -100,6 +100,16 @@ def test_completing_the_plan_early_records_the_date(tree):
     assert data["completed_early"] is True
 
 
+def test_a_target_of_zero_is_reached_on_the_first_admission_and_no_target_is_never_reached(tree):
+    services.target_set(organization=tree["cell_a"], year=2023, count=0)
+    admit(tree["cell_a"], datetime.date(2023, 4, 2))
+    admit(tree["cell_a"], datetime.date(2023, 6, 3))
+    admit(tree["cell_b"], datetime.date(2023, 2, 1))
+    assert figures(tree["cell_a"], "2023", today=datetime.date(2023, 10, 1))["completed_on"] == "2023-04-02"
+    without_plan = figures(tree["cell_b"], "2023", today=datetime.date(2023, 10, 1))
+    assert (without_plan["admitted"], without_plan["target"], without_plan["completed_on"]) == (1, None, None)
+
+
 def test_pipeline_counts_by_stage_roll_up_the_subtree(tree):
     CandidateFactory(home_cell=tree["cell_a"])
     applied = CandidateFactory(home_cell=tree["cell_b"])

@@ -164,8 +164,8 @@ def _figures_with(period: Period, organization_ids: list[int] | None) -> tuple[s
     """A WITH clause whose last query, `computed`, holds the base figures of these organizations
     (None: all), one row each, in the columns of BASE_FIGURES and `organization_id`.
 
-    An organization's total and every breakdown are counted in one pass over its admission credits;
-    the pipeline in one pass over the candidates, by cell, then credited to the cell's ancestors.
+    An organization's total, every breakdown and the day it reached its target are counted in one pass
+    over its admission credits in date order; the pipeline in one pass over the candidates, by cell, then credited to the cell's ancestors.
     """
     sql = _DIALECTS[connection.vendor]
     ops = connection.ops
@@ -191,28 +191,28 @@ def _figures_with(period: Period, organization_ids: list[int] | None) -> tuple[s
     stage_sums = ", ".join(f"sum(CAST(w.stage_{index} AS integer)) AS stage_{index}" for index in range(len(stages)))
     pipeline, pipeline_params = _json_counts([(stage, f"p.stage_{index}") for index, stage in enumerate(stages)])
     max_depth = Organization.objects.order_by("-depth").values_list("depth", flat=True).first() or 1
+    targets = (
+        f"SELECT organization_id AS org_id, count AS n FROM {Target._meta.db_table}"
+        f" WHERE {'year' if period.year else 'term_id'} = %s {in_scope('organization_id')}"
+    )
+    target_params = [period.year if period.year else period.term.pk, *ids]
     with_clause = f"""
 WITH scope AS (SELECT id, path FROM {org_table} WHERE true {in_scope("id")}),
 levels(level) AS (VALUES {", ".join(f"({level})" for level in range(1, max_depth + 1))}),
-credits AS NOT MATERIALIZED (
-    SELECT organization_id AS org_id, admitted_on, category, gender, age_band, sector
-    FROM {AdmissionCredit._meta.db_table}
-    WHERE admitted_on >= %s AND admitted_on <= %s {in_scope("organization_id")}
+credits AS (
+    SELECT c.organization_id AS org_id, c.admitted_on, c.category, c.gender, c.age_band, c.sector,
+        row_number() OVER (PARTITION BY c.organization_id ORDER BY c.admitted_on) AS rank,
+        -- The rank of the admission that reaches the target; a target of 0 is reached on the first one.
+        CASE WHEN g.n > 0 THEN g.n WHEN g.n = 0 THEN 1 END AS goal
+    FROM {AdmissionCredit._meta.db_table} c LEFT JOIN ({targets}) g ON g.org_id = c.organization_id
+    WHERE c.admitted_on >= %s AND c.admitted_on <= %s {in_scope("c.organization_id")}
 ),
-tallies AS (SELECT org_id, count(*) AS n, {tallies} FROM credits GROUP BY org_id),
-counted AS (SELECT t.org_id, t.n, {breakdowns} AS breakdowns FROM tallies t),
-targets AS (
-    SELECT organization_id AS org_id, count AS n FROM {Target._meta.db_table}
-    WHERE {"year" if period.year else "term_id"} = %s {in_scope("organization_id")}
+tallies AS (
+    SELECT org_id, count(*) AS n, {tallies}, min(admitted_on) FILTER (WHERE rank = goal) AS completed_on
+    FROM credits GROUP BY org_id
 ),
-ranked AS (
-    SELECT org_id, admitted_on, row_number() OVER (PARTITION BY org_id ORDER BY admitted_on) AS rank FROM credits
-),
--- The day of the admission that reached the target; a target of 0 is reached on the first one.
-completed AS (
-    SELECT r.org_id, r.admitted_on AS day FROM ranked r JOIN targets g ON g.org_id = r.org_id
-    WHERE r.rank = CASE WHEN g.n > 0 THEN g.n ELSE 1 END
-),
+counted AS (SELECT t.org_id, t.n, t.completed_on, {breakdowns} AS breakdowns FROM tallies t),
+targets AS ({targets}),
 waiting AS (
     SELECT home_cell_id AS cell_id, count(*) AS n, {stage_counts}
     FROM {Candidate._meta.db_table}
@@ -234,22 +234,21 @@ pipeline AS (
     FROM pipeline_rows p JOIN {org_table} ancestor ON ancestor.path = p.path
 ),
 computed AS (
-    SELECT s.id AS organization_id, coalesce(t.n, 0) AS admitted, g.n AS target, c.day AS completed_on,
+    SELECT s.id AS organization_id, coalesce(t.n, 0) AS admitted, g.n AS target, t.completed_on,
         coalesce(p.counts, {sql["empty"]}) AS pipeline, coalesce(p.total, 0) AS pipeline_total,
         coalesce(t.breakdowns, {sql["empty"]}) AS breakdowns
     FROM scope s
     LEFT JOIN counted t ON t.org_id = s.id
     LEFT JOIN targets g ON g.org_id = s.id
-    LEFT JOIN completed c ON c.org_id = s.id
     LEFT JOIN pipeline p ON p.org_id = s.id
 )
 """
     # In the order their marks appear above.
     params = [
         *ids,
-        ops.adapt_datefield_value(period.start), ops.adapt_datefield_value(period.end), *ids,
+        *target_params, ops.adapt_datefield_value(period.start), ops.adapt_datefield_value(period.end), *ids,
         *tally_params, *breakdown_params,
-        period.year if period.year else period.term.pk, *ids,
+        *target_params,
         *stages, *stages, *cell_params,
         *pipeline_params,
     ]
