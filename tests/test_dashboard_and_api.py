@@ -137,7 +137,7 @@ def test_queries_do_not_grow_with_the_number_of_children(client, db, url, django
             assert client.get(url.format(code=root.code)).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):  # two of them the pipelines and when they were checked
         client.get(url.format(code=root.code))
 
 

@@ -6,10 +6,10 @@ from django.db import connection
 from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
 from cells import services
 from tracker.periods import parse_period, year_period
-from tracker.models import ProgressSnapshot
-from tracker.progress import figures_select, pace_status, percent
+from tracker.models import PipelineSnapshot, ProgressSnapshot
+from tracker.progress import figures_select, pace_status, percent, pipeline_select
 from tracker.selectors import fresh_figures
-from tracker.services import snapshots_recompute
+from tracker.services import pipeline_recompute, snapshots_recompute
 
 from .factories import CandidateFactory, admit, walk_to
 
@@ -182,21 +182,29 @@ def test_figures_select_counts_what_the_recompute_stores(tree):
     walk_to(CandidateFactory(home_cell=tree["cell_b"]), Stage.APPLIED, datetime.date(2023, 2, 1))
     period = year_period(2023)
     snapshots_recompute(period=period)
+    pipeline_recompute()
     stored = {
-        row.organization_id: (row.admitted, row.target, row.completed_on, row.pipeline, row.pipeline_total, row.breakdowns)
+        row.organization_id: (row.admitted, row.target, row.completed_on, row.breakdowns)
         for row in ProgressSnapshot.objects.filter(period_key="2023")
     }
-    sql, params = figures_select(period)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        columns = [column[0] for column in cursor.description]
-        selected = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    selected = _rows(*figures_select(period))
     assert len(selected) == len(stored) and stored[tree["commune"].pk][:3] == (1, 1, datetime.date(2023, 3, 1))
     for row in selected:
         assert stored[row["organization_id"]] == (
-            row["admitted"], row["target"], _date(row["completed_on"]), _json(row["pipeline"]),
-            row["pipeline_total"], _json(row["breakdowns"]),
+            row["admitted"], row["target"], _date(row["completed_on"]), _json(row["breakdowns"])
         )
+    stored_pipelines = {row.organization_id: (row.by_stage, row.total) for row in PipelineSnapshot.objects.all()}
+    selected = _rows(*pipeline_select())
+    assert len(selected) == len(stored_pipelines) and stored_pipelines[tree["commune"].pk] == ({"applied": 1}, 1)
+    for row in selected:
+        assert stored_pipelines[row["organization_id"]] == (_json(row["by_stage"]), row["total"])
+
+
+def _rows(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
 
 def _date(value):

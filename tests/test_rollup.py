@@ -7,11 +7,11 @@ from django.apps import apps as django_apps
 from cells import services as cell_services
 from cells.models import Organization
 from tracker import progress
-from tracker.models import ProgressSnapshot
+from tracker.models import PipelineSnapshot, ProgressSnapshot
 from tracker.periods import parse_period
-from tracker.services import snapshots_recompute, snapshots_refresh
+from tracker.services import pipeline_recompute, pipeline_refresh, snapshots_recompute, snapshots_refresh
 
-from .factories import admit
+from .factories import CandidateFactory, admit
 
 TODAY = datetime.date(2026, 11, 26)
 REFORM = datetime.date(2025, 7, 1)
@@ -19,8 +19,7 @@ REFORM = datetime.date(2025, 7, 1)
 
 def base_figures(period):
     return {
-        row.organization_id: (row.admitted, row.target, row.completed_on, row.pipeline, row.pipeline_total,
-                              row.breakdowns)
+        row.organization_id: (row.admitted, row.target, row.completed_on, row.breakdowns)
         for row in ProgressSnapshot.objects.filter(period_key=period.key)
     }
 
@@ -32,7 +31,7 @@ def counted_and_added(period):
     counted = base_figures(period)
     # Spoil the committees' rows: what the refresh writes must come from the units alone.
     ProgressSnapshot.objects.exclude(organization__kind__in=["cell", "grassroots_cell"]).update(
-        admitted=999_999, pipeline={}, breakdowns={}, completed_on=None
+        admitted=999_999, breakdowns={}, completed_on=None
     )
     snapshots_refresh(period=period, organization_ids=ids)
     return counted, base_figures(period)
@@ -106,6 +105,52 @@ def test_adding_up_a_lineage_costs_the_same_queries_however_many_ancestors(db):
     def queries(organizations):
         with CaptureQueriesContext(connection) as captured:
             snapshots_refresh(period=period, organization_ids=[org.pk for org in organizations])
+        return len(captured)
+
+    assert queries(lineage) == queries(lineage[:2])
+
+
+def pipelines():
+    return {row.organization_id: (row.by_stage, row.total) for row in PipelineSnapshot.objects.all()}
+
+
+def test_adding_up_the_pipelines_gives_the_counted_ones_once_for_every_period(db):
+    commune = Organization.objects.get(code="tan-dong")
+    ids = list(Organization.objects.values_list("pk", flat=True))
+    pipeline_recompute()
+    counted = pipelines()
+    assert len(counted) == len(ids) and counted[commune.pk][1] > 1
+    PipelineSnapshot.objects.exclude(organization__kind__in=["cell", "grassroots_cell"]).update(by_stage={}, total=0)
+    PipelineSnapshot.objects.filter(organization=commune).delete()
+    assert pipeline_refresh(organization_ids=ids) == len(ids)
+    assert pipelines() == counted
+
+
+def test_a_unit_without_a_pipeline_row_is_counted_before_it_is_added_up(db):
+    pipeline_recompute()
+    tan_dong = Organization.objects.get(code="tan-dong")
+    cell = Organization.objects.get_children(tan_dong).first()
+    before = pipelines()
+    CandidateFactory(home_cell=cell)
+    PipelineSnapshot.objects.filter(organization=cell).delete()
+    pipeline_refresh(organization_ids=[tan_dong.pk])
+    after = pipelines()
+    assert after[cell.pk][1] == before[cell.pk][1] + 1
+    assert after[tan_dong.pk][1] == before[tan_dong.pk][1] + 1
+
+
+def test_adding_up_a_lineages_pipelines_costs_the_same_queries_however_many_ancestors(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    pipeline_recompute()
+    cell = Organization.objects.filter(kind="cell").order_by("-depth").first()
+    lineage = list(Organization.objects.filter(path__in=cell.lineage_paths()).order_by("-depth"))
+    assert len(lineage) >= 3
+
+    def queries(organizations):
+        with CaptureQueriesContext(connection) as captured:
+            pipeline_refresh(organization_ids=[org.pk for org in organizations])
         return len(captured)
 
     assert queries(lineage) == queries(lineage[:2])

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ApiToken, ProgressSnapshot, ReportJob
+from .models import ApiToken, PipelineSnapshot, ProgressSnapshot, ReportJob
 
 
 @admin.register(ApiToken)
@@ -18,9 +18,16 @@ class ProgressSnapshotAdmin(admin.ModelAdmin):
     search_fields = ["organization__name", "organization__code"]
     list_select_related = ["organization"]
     readonly_fields = [
-        "organization", "period_key", "admitted", "target", "completed_on", "pipeline", "pipeline_total",
-        "breakdowns", "computed_at",
+        "organization", "period_key", "admitted", "target", "completed_on", "breakdowns", "computed_at",
     ]
+
+
+@admin.register(PipelineSnapshot)
+class PipelineSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["organization", "total", "computed_at"]
+    search_fields = ["organization__name", "organization__code"]
+    list_select_related = ["organization"]
+    readonly_fields = ["organization", "by_stage", "total", "computed_at"]
 
 
 @admin.register(ReportJob)

@@ -17,12 +17,10 @@ class ProgressSnapshot(models.Model):
     )
     period_key = models.CharField(_("period"), max_length=9)
     # The base of the figures. What follows from them and from today's date (percent, pace, forecast,
-    # alerts) is worked out when shown, so a row changes only when its admissions, pipeline or target do.
+    # alerts) is worked out when shown, so a row changes only when its admissions or target do.
     admitted = models.PositiveIntegerField(_("admitted"), default=0)
     target = models.PositiveIntegerField(_("target"), null=True, blank=True)
     completed_on = models.DateField(_("target reached on"), null=True, blank=True)
-    pipeline = models.JSONField(_("pipeline by stage"), default=dict)
-    pipeline_total = models.PositiveIntegerField(_("in the pipeline"), default=0)
     # Flat, as written by one aggregation: {"by_category:teacher": 18, "by_month:2023-03": 5, …}.
     breakdowns = models.JSONField(_("breakdowns"), default=dict)
     computed_at = models.DateTimeField(_("computed at"))
@@ -36,6 +34,41 @@ class ProgressSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} {self.period_key}"
+
+
+class PipelineSnapshot(models.Model):
+    """Who waits in an organization's subtree today, by stage: one row per organization, shared by every
+    period (counted once a night, not once per period), written by the same jobs as the snapshots."""
+
+    # No foreign key in the database, as for the snapshots: the rows are derived.
+    organization = models.OneToOneField(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="pipeline_snapshot",
+        db_constraint=False,
+    )
+    by_stage = models.JSONField(_("pipeline by stage"), default=dict)  # {stage: people}
+    total = models.PositiveIntegerField(_("in the pipeline"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("pipeline snapshot")
+        verbose_name_plural = _("pipeline snapshots")
+
+    def __str__(self) -> str:
+        return str(self.organization)
+
+
+class PipelineCheck(models.Model):
+    """When the nightly job last counted every organization's pipeline (it rewrites only the rows that
+    changed, so a row is as fresh as the later of its own time and this one). A single row."""
+
+    checked_at = models.DateTimeField(_("every pipeline checked at"))
+
+    class Meta:
+        verbose_name = _("pipeline check")
+        verbose_name_plural = _("pipeline checks")
+
+    def __str__(self) -> str:
+        return f"{self.checked_at:%Y-%m-%d %H:%M}"
 
 
 class PeriodCheck(models.Model):

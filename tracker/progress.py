@@ -2,11 +2,12 @@
 
 The figures of every organization are computed inside the database by one set-based
 statement per period (`recompute_statement`, which stores what `figures_select` counts), so the
-whole country costs a few scans of the admissions and the pipeline rather than one query per
-organization. What is stored is the base of the figures (admitted, target, completion date,
-pipeline, breakdowns); `summary_row` and `figures_data` turn an organization's row and its units'
-rows into what pages show (percentages, pace, forecast, alerts), using today's date and the
-period's conversion rates.
+whole country costs a few scans of the admissions rather than one query per organization. What is
+stored is the base of the figures (admitted, target, completion date, breakdowns). The pipeline,
+who waits today, is the same for every period: it is counted once for all of them
+(`pipeline_statement`) into one row per organization. `summary_row` and `figures_data` turn an
+organization's rows and its units' into what pages show (percentages, pace, forecast, alerts),
+using today's date and the period's conversion rates.
 """
 from __future__ import annotations
 
@@ -23,12 +24,13 @@ from candidates.models import PIPELINE_STAGES, AdmissionCredit, Candidate, Gende
 from cells.models import CELL_KINDS, Organization, Target, lineage_paths
 from cells.selectors import topmost
 
-from .models import ProgressSnapshot
+from .models import PipelineSnapshot, ProgressSnapshot
 from .periods import Period, add_months, month_end
 
 HISTORY_YEARS = 3  # conversion rates are learnt from the three years before the period
 # What a snapshot stores of an organization's figures; the rest is worked out when shown.
-BASE_FIGURES = ("admitted", "target", "completed_on", "pipeline", "pipeline_total", "breakdowns")
+BASE_FIGURES = ("admitted", "target", "completed_on", "breakdowns")
+PIPELINE_FIGURES = ("by_stage", "total")  # what a pipeline row stores
 BREAKDOWNS = ("by_category", "by_gender", "by_age_band", "by_sector", "by_month")
 
 
@@ -160,45 +162,36 @@ def _breakdown_counts(period: Period) -> list[tuple[str, str, list]]:
     return counts
 
 
+def _scope(organization_ids: list[int] | None):
+    """(ids, a function giving "AND column IN (…)" for them, or nothing for all organizations)."""
+    if organization_ids is None:
+        return [], lambda column: ""
+    ids = sorted(set(organization_ids))
+    marks = ", ".join(["%s"] * len(ids))
+    return ids, lambda column: f"AND {column} IN ({marks})"
+
+
 def _figures_with(period: Period, organization_ids: list[int] | None) -> tuple[str, list]:
     """A WITH clause whose last query, `computed`, holds the base figures of these organizations
     (None: all), one row each, in the columns of BASE_FIGURES and `organization_id`.
 
     An organization's total, every breakdown and the day it reached its target are counted in one pass
-    over its admission credits in date order; the pipeline in one pass over the candidates, by cell, then credited to the cell's ancestors.
+    over its admission credits in date order.
     """
     sql = _DIALECTS[connection.vendor]
     ops = connection.ops
-    org_table = Organization._meta.db_table
-    if organization_ids is None:
-        ids, id_marks = [], ""
-        in_scope = lambda column: ""  # noqa: E731
-        cell_scope, cell_params = "", []
-    else:
-        ids = sorted(set(organization_ids))
-        id_marks = ", ".join(["%s"] * len(ids))
-        in_scope = lambda column: f"AND {column} IN ({id_marks})"  # noqa: E731
-        tops = [org.path for org in topmost(list(Organization.objects.filter(pk__in=ids).only("path", "depth")))]
-        cell_scope = f"AND home_cell_id IN (SELECT id FROM {org_table} WHERE {' OR '.join(['path LIKE %s'] * len(tops))})"
-        cell_params = [f"{path}%" for path in tops]
+    ids, in_scope = _scope(organization_ids)
     counts = _breakdown_counts(period)
     tallies = ", ".join(f"{count} AS count_{index}" for index, (_key, count, _params) in enumerate(counts))
     tally_params = [param for _key, _count, count_params in counts for param in count_params]
     breakdowns, breakdown_params = _json_counts([(key, f"t.count_{index}") for index, (key, _c, _p) in enumerate(counts)])
-    stages = [str(stage) for stage in PIPELINE_STAGES]
-    stage_counts = ", ".join(f"count(*) FILTER (WHERE stage = %s) AS stage_{index}" for index in range(len(stages)))
-    # Summed as integers: a sum of bigint counts adds up in numeric, about a quarter slower over a million rows.
-    stage_sums = ", ".join(f"sum(CAST(w.stage_{index} AS integer)) AS stage_{index}" for index in range(len(stages)))
-    pipeline, pipeline_params = _json_counts([(stage, f"p.stage_{index}") for index, stage in enumerate(stages)])
-    max_depth = Organization.objects.order_by("-depth").values_list("depth", flat=True).first() or 1
     targets = (
         f"SELECT organization_id AS org_id, count AS n FROM {Target._meta.db_table}"
         f" WHERE {'year' if period.year else 'term_id'} = %s {in_scope('organization_id')}"
     )
     target_params = [period.year if period.year else period.term.pk, *ids]
     with_clause = f"""
-WITH scope AS (SELECT id, path FROM {org_table} WHERE true {in_scope("id")}),
-levels(level) AS (VALUES {", ".join(f"({level})" for level in range(1, max_depth + 1))}),
+WITH scope AS (SELECT id FROM {Organization._meta.db_table} WHERE true {in_scope("id")}),
 credits AS (
     SELECT c.organization_id AS org_id, c.admitted_on, c.category, c.gender, c.age_band, c.sector,
         row_number() OVER (PARTITION BY c.organization_id ORDER BY c.admitted_on) AS rank,
@@ -213,6 +206,47 @@ tallies AS (
 ),
 counted AS (SELECT t.org_id, t.n, t.completed_on, {breakdowns} AS breakdowns FROM tallies t),
 targets AS ({targets}),
+computed AS (
+    SELECT s.id AS organization_id, coalesce(t.n, 0) AS admitted, g.n AS target, t.completed_on,
+        coalesce(t.breakdowns, {sql["empty"]}) AS breakdowns
+    FROM scope s
+    LEFT JOIN counted t ON t.org_id = s.id
+    LEFT JOIN targets g ON g.org_id = s.id
+)
+"""
+    # In the order their marks appear above.
+    params = [
+        *ids,
+        *target_params, ops.adapt_datefield_value(period.start), ops.adapt_datefield_value(period.end), *ids,
+        *tally_params, *breakdown_params,
+        *target_params,
+    ]
+    return with_clause, params
+
+
+def _pipeline_with(organization_ids: list[int] | None) -> tuple[str, list]:
+    """A WITH clause whose last query, `computed`, holds who waits in each of these organizations'
+    subtrees today (None: all), in the columns of PIPELINE_FIGURES and `organization_id`.
+
+    Counted in one pass over the candidates, by cell, then credited to the cell's ancestors.
+    """
+    sql = _DIALECTS[connection.vendor]
+    org_table = Organization._meta.db_table
+    ids, in_scope = _scope(organization_ids)
+    cell_scope, cell_params = "", []
+    if ids:
+        tops = [org.path for org in topmost(list(Organization.objects.filter(pk__in=ids).only("path", "depth")))]
+        cell_scope = f"AND home_cell_id IN (SELECT id FROM {org_table} WHERE {' OR '.join(['path LIKE %s'] * len(tops))})"
+        cell_params = [f"{path}%" for path in tops]
+    stages = [str(stage) for stage in PIPELINE_STAGES]
+    stage_counts = ", ".join(f"count(*) FILTER (WHERE stage = %s) AS stage_{index}" for index in range(len(stages)))
+    # Summed as integers: a sum of bigint counts adds up in numeric, about a quarter slower over a million rows.
+    stage_sums = ", ".join(f"sum(CAST(w.stage_{index} AS integer)) AS stage_{index}" for index in range(len(stages)))
+    by_stage, by_stage_params = _json_counts([(stage, f"p.stage_{index}") for index, stage in enumerate(stages)])
+    max_depth = Organization.objects.order_by("-depth").values_list("depth", flat=True).first() or 1
+    with_clause = f"""
+WITH scope AS (SELECT id FROM {org_table} WHERE true {in_scope("id")}),
+levels(level) AS (VALUES {", ".join(f"({level})" for level in range(1, max_depth + 1))}),
 waiting AS (
     SELECT home_cell_id AS cell_id, count(*) AS n, {stage_counts}
     FROM {Candidate._meta.db_table}
@@ -230,35 +264,27 @@ pipeline_rows AS (
     GROUP BY 1
 ),
 pipeline AS (
-    SELECT ancestor.id AS org_id, p.total, {pipeline} AS counts
+    SELECT ancestor.id AS org_id, p.total, {by_stage} AS by_stage
     FROM pipeline_rows p JOIN {org_table} ancestor ON ancestor.path = p.path
 ),
 computed AS (
-    SELECT s.id AS organization_id, coalesce(t.n, 0) AS admitted, g.n AS target, t.completed_on,
-        coalesce(p.counts, {sql["empty"]}) AS pipeline, coalesce(p.total, 0) AS pipeline_total,
-        coalesce(t.breakdowns, {sql["empty"]}) AS breakdowns
-    FROM scope s
-    LEFT JOIN counted t ON t.org_id = s.id
-    LEFT JOIN targets g ON g.org_id = s.id
-    LEFT JOIN pipeline p ON p.org_id = s.id
+    SELECT s.id AS organization_id, coalesce(p.by_stage, {sql["empty"]}) AS by_stage, coalesce(p.total, 0) AS total
+    FROM scope s LEFT JOIN pipeline p ON p.org_id = s.id
 )
 """
-    # In the order their marks appear above.
-    params = [
-        *ids,
-        *target_params, ops.adapt_datefield_value(period.start), ops.adapt_datefield_value(period.end), *ids,
-        *tally_params, *breakdown_params,
-        *target_params,
-        *stages, *stages, *cell_params,
-        *pipeline_params,
-    ]
-    return with_clause, params
+    return with_clause, [*ids, *stages, *stages, *cell_params, *by_stage_params]
 
 
 def figures_select(period: Period, organization_ids: list[int] | None = None) -> tuple[str, list]:
     """The SELECT of the base figures that `recompute_statement` stores, on its own (bench/progress.py
     times it: what the figures cost to count, with nothing written or compared)."""
     with_clause, params = _figures_with(period, organization_ids)
+    return f"{with_clause}SELECT * FROM computed", params
+
+
+def pipeline_select(organization_ids: list[int] | None = None) -> tuple[str, list]:
+    """The SELECT of what `pipeline_statement` stores, on its own."""
+    with_clause, params = _pipeline_with(organization_ids)
     return f"{with_clause}SELECT * FROM computed", params
 
 
@@ -271,31 +297,43 @@ def recompute_statement(
     (the nightly full recompute: most of the country has not changed since yesterday).
     """
     with_clause, params = _figures_with(period, organization_ids)
+    return _upsert(ProgressSnapshot, BASE_FIGURES, with_clause, params, computed_at, only_changed, period.key)
+
+
+def pipeline_statement(
+    computed_at: datetime.datetime, organization_ids: list[int] | None = None, only_changed: bool = False
+) -> tuple[str, list]:
+    """The same as `recompute_statement` for the pipelines of these organizations (None: all)."""
+    with_clause, params = _pipeline_with(organization_ids)
+    return _upsert(PipelineSnapshot, PIPELINE_FIGURES, with_clause, params, computed_at, only_changed)
+
+
+def _upsert(model, figures, with_clause, params, computed_at, only_changed, period_key=None) -> tuple[str, list]:
+    """INSERT the `computed` rows of the WITH clause into the model's table, one per organization
+    (and period, if given), updating the rows there; with `only_changed`, only rows whose figures differ."""
+    table = model._meta.db_table
+    keys = ["organization_id", *(["period_key"] if period_key else [])]
+    period_value, period_params = (", %s", [period_key]) if period_key else ("", [])
     keep, keep_params = "WHERE true", []  # SQLite needs a WHERE before ON CONFLICT
     if only_changed:
         distinct = _DIALECTS[connection.vendor]["distinct"]
-        changed = " OR ".join(distinct.format(old=f"old.{column}", new=f"new.{column}") for column in BASE_FIGURES)
+        changed = " OR ".join(distinct.format(old=f"old.{column}", new=f"new.{column}") for column in figures)
+        same_period = " AND old.period_key = %s" if period_key else ""
         keep = (
-            f"LEFT JOIN {ProgressSnapshot._meta.db_table} old ON old.organization_id = new.organization_id"
-            f" AND old.period_key = %s\nWHERE old.id IS NULL OR {changed}"
+            f"LEFT JOIN {table} old ON old.organization_id = new.organization_id{same_period}\n"
+            f"WHERE old.id IS NULL OR {changed}"
         )
-        keep_params = [period.key]
+        keep_params = period_params
     # INSERT first, then WITH: SQLite reports the rows written only for a statement that starts with INSERT.
     statement = f"""
-INSERT INTO {ProgressSnapshot._meta.db_table} (
-    organization_id, period_key, admitted, target, completed_on, pipeline, pipeline_total, breakdowns,
-    computed_at
-){with_clause}SELECT new.organization_id, %s, new.admitted, new.target, new.completed_on, new.pipeline,
-    new.pipeline_total, new.breakdowns, %s
+INSERT INTO {table} ({", ".join([*keys, *figures, "computed_at"])}){with_clause}SELECT new.organization_id{period_value},
+    {", ".join(f"new.{column}" for column in figures)}, %s
 FROM computed new
 {keep}
-ON CONFLICT (organization_id, period_key) DO UPDATE SET
-    admitted = excluded.admitted, target = excluded.target, completed_on = excluded.completed_on,
-    pipeline = excluded.pipeline, pipeline_total = excluded.pipeline_total, breakdowns = excluded.breakdowns,
-    computed_at = excluded.computed_at
+ON CONFLICT ({", ".join(keys)}) DO UPDATE SET
+    {", ".join(f"{column} = excluded.{column}" for column in [*figures, "computed_at"])}
 """
-    params += [period.key, connection.ops.adapt_datetimefield_value(computed_at), *keep_params]
-    return statement, params
+    return statement, [*params, *period_params, connection.ops.adapt_datetimefield_value(computed_at), *keep_params]
 
 
 def can_roll_up(organization: Organization, period: Period) -> bool:
@@ -311,19 +349,27 @@ def can_roll_up(organization: Organization, period: Period) -> bool:
 
 def rolled_up(units: list[ProgressSnapshot], target: int | None, organization_id: int, period: Period) -> dict:
     """An organization's base figures as the sum of its units' snapshots (see `can_roll_up`)."""
-    pipeline, breakdowns = Counter(), Counter()
+    breakdowns = Counter()
     for unit in units:
-        pipeline.update(unit.pipeline)
         breakdowns.update(unit.breakdowns)
     admitted = sum(unit.admitted for unit in units)
     return {
         "admitted": admitted,
         "target": target,
         "completed_on": _completion_day(organization_id, admitted, target, breakdowns, period),
-        "pipeline": dict(pipeline),
-        "pipeline_total": sum(pipeline.values()),
         "breakdowns": dict(breakdowns),
     }
+
+
+def pipeline_added_up(own: dict[str, int], units: list[PipelineSnapshot]) -> dict:
+    """An organization's pipeline: the people whose home is the organization itself and its units' pipelines.
+
+    Always a plain sum: the pipeline is who waits today, wherever the units sat when the period began.
+    """
+    by_stage = Counter(own)
+    for unit in units:
+        by_stage.update(unit.by_stage)
+    return {"by_stage": dict(by_stage), "total": sum(by_stage.values())}
 
 
 def _completion_day(organization_id: int, admitted: int, target: int | None, breakdowns: Counter, period: Period):
@@ -355,21 +401,40 @@ def _completion_day(organization_id: int, admitted: int, target: int | None, bre
     return None
 
 
-def forecast(snapshot: ProgressSnapshot, weights: dict[str, float]) -> float:
+def waiting_at(organization_ids: list[int]) -> dict[int, dict[str, int]]:
+    """By stage, the people waiting whose home is one of these organizations itself (not its units)."""
+    rows = (
+        Candidate.objects.filter(home_cell_id__in=organization_ids, stage__in=PIPELINE_STAGES)
+        .order_by()
+        .values_list("home_cell_id", "stage")
+        .annotate(n=Count("*"))
+    )
+    waiting = {}
+    for org_id, stage, count in rows:
+        waiting.setdefault(org_id, {})[stage] = count
+    return waiting
+
+
+def forecast(admitted: int, pipeline: PipelineSnapshot, weights: dict[str, float]) -> float:
     """Admissions expected by the end of the period: those made, and the pipeline's likely ones."""
-    return snapshot.admitted + sum(count * weights.get(stage, 0.0) for stage, count in snapshot.pipeline.items())
+    return admitted + sum(count * weights.get(stage, 0.0) for stage, count in pipeline.by_stage.items())
 
 
 def summary_row(
-    org: Organization, snapshot: ProgressSnapshot, period: Period, today: datetime.date, weights: dict[str, float]
+    org: Organization,
+    snapshot: ProgressSnapshot,
+    pipeline: PipelineSnapshot,
+    period: Period,
+    today: datetime.date,
+    weights: dict[str, float],
 ) -> dict:
-    """One organization's line: its stored figures and what follows from them today.
+    """One organization's line: its stored figures and pipeline, and what follows from them today.
 
     `weights` are the period's `forecast_weights` for today.
     """
     admitted, target = snapshot.admitted, snapshot.target
     status, expected = pace_status(admitted, target, period, today)
-    predicted = round(forecast(snapshot, weights), 1)
+    predicted = round(forecast(admitted, pipeline, weights), 1)
     done_on = snapshot.completed_on
     return {
         "org": org.code,
@@ -381,7 +446,7 @@ def summary_row(
         "percent": percent(admitted, target),
         "status": status,
         "expected_to_date": expected,
-        "pipeline_total": snapshot.pipeline_total,
+        "pipeline_total": pipeline.total,
         "forecast": predicted,
         # The pipeline can only help a period that is still running.
         "source_gap": target is not None and predicted < target and not period.has_ended(today),
@@ -393,19 +458,20 @@ def summary_row(
 def figures_data(
     org: Organization,
     snapshot: ProgressSnapshot,
-    units: list[tuple[Organization, ProgressSnapshot]],
+    pipeline: PipelineSnapshot,
+    units: list[tuple[Organization, ProgressSnapshot, PipelineSnapshot]],
     period: Period,
     today: datetime.date,
     weights: dict[str, float],
 ) -> dict:
     """Everything a dashboard, the API and the reports show for one organization and period."""
     child_rows = [
-        summary_row(unit, unit_snapshot, period, today, weights)
-        for unit, unit_snapshot in units
+        summary_row(unit, unit_snapshot, unit_pipeline, period, today, weights)
+        for unit, unit_snapshot, unit_pipeline in units
         # A closed unit with nothing in the period is noise in today's table.
         if unit.is_active or unit_snapshot.admitted or unit_snapshot.target is not None
     ]
-    data = summary_row(org, snapshot, period, today, weights)
+    data = summary_row(org, snapshot, pipeline, period, today, weights)
     child_targets = [row["target"] for row in child_rows if row["target"] is not None]
     data.update(
         {
@@ -416,7 +482,7 @@ def figures_data(
             "today": today.isoformat(),
             "children_target": sum(child_targets) if child_targets else None,
             "children_without_plan": sum(1 for row in child_rows if row["target"] is None),
-            "pipeline": {str(stage): snapshot.pipeline.get(stage, 0) for stage in PIPELINE_STAGES},
+            "pipeline": {str(stage): pipeline.by_stage.get(stage, 0) for stage in PIPELINE_STAGES},
             "children": child_rows,
             "alerts": _alerts(data, child_rows),
         }

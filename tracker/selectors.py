@@ -13,7 +13,10 @@ from cells.selectors import units_of
 from . import progress
 from .models import PendingRecompute
 from .periods import Period
-from .services import period_check_for, snapshots_fill, snapshots_of, snapshots_recompute
+from .services import (
+    period_check_for, pipeline_checked_at, pipeline_fill, pipeline_recompute, pipelines_of, snapshots_fill, snapshots_of,
+    snapshots_recompute,
+)
 
 WORKER_LATE = datetime.timedelta(minutes=10)
 
@@ -32,23 +35,31 @@ class Figures:
 
 
 def figures_for(organization: Organization, period: Period, today: datetime.date) -> Figures:
-    """The organization's stored snapshot and its units' rows: the same few queries however many units.
+    """The organization's stored snapshot and pipeline and its units' rows: the same few queries
+    however many units.
 
-    Snapshots that do not exist yet (a new unit, a period nobody looked at) are computed on the spot.
-    The figures are as of the later of the row's computation and the period's last nightly check,
-    which leaves unchanged rows as they are.
+    Rows that do not exist yet (a new unit, a period nobody looked at) are computed on the spot.
+    A row is as of the later of its computation and the last nightly check, which leaves unchanged
+    rows as they are; the figures are as of the older of the snapshot and the pipeline.
     """
     units = list(units_of(organization))
-    snapshots = snapshots_of(period, [org.pk for org in [organization, *units]])
-    missing = [org.pk for org in [organization, *units] if org.pk not in snapshots]
-    if missing:
+    ids = [org.pk for org in [organization, *units]]
+    snapshots = snapshots_of(period, ids)
+    if missing := [pk for pk in ids if pk not in snapshots]:
         snapshots_fill(period=period, organization_ids=missing)
-        snapshots = snapshots_of(period, [org.pk for org in [organization, *units]])
-    own = snapshots[organization.pk]
+        snapshots = snapshots_of(period, ids)
+    pipelines = pipelines_of(ids)
+    if missing := [pk for pk in ids if pk not in pipelines]:
+        pipeline_fill(organization_ids=missing)
+        pipelines = pipelines_of(ids)
+    own, own_pipeline = snapshots[organization.pk], pipelines[organization.pk]
     check = period_check_for(period)
     weights = progress.forecast_weights(progress.ConversionRates(**check.rates), period, today)
-    data = progress.figures_data(organization, own, [(unit, snapshots[unit.pk]) for unit in units], period, today, weights)
-    computed_at = max(own.computed_at, check.checked_at) if check.checked_at else own.computed_at
+    data = progress.figures_data(
+        organization, own, own_pipeline, [(unit, snapshots[unit.pk], pipelines[unit.pk]) for unit in units],
+        period, today, weights,
+    )
+    computed_at = min(_as_of(own.computed_at, check.checked_at), _as_of(own_pipeline.computed_at, pipeline_checked_at()))
     waiting_since = PendingRecompute.objects.filter(organization=organization).aggregate(since=Min("queued_at"))["since"]
     return Figures(data=data, computed_at=computed_at, stale=waiting_since is not None, waiting_since=waiting_since)
 
@@ -59,4 +70,9 @@ def fresh_figures(organizations: list[Organization], period: Period, today: date
     for org in organizations:
         ids.update(units_of(org).values_list("pk", flat=True))
     snapshots_recompute(period=period, organization_ids=ids)
+    pipeline_recompute(organization_ids=ids)
     return {org.pk: figures_for(org, period, today).data for org in organizations}
+
+
+def _as_of(computed_at: datetime.datetime, checked_at: datetime.datetime | None) -> datetime.datetime:
+    return max(computed_at, checked_at) if checked_at else computed_at

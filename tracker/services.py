@@ -11,7 +11,7 @@ from cells.models import Organization, Target
 from cells.selectors import unit_ids_of
 
 from . import progress
-from .models import PendingRecompute, PeriodCheck, ProgressSnapshot
+from .models import PendingRecompute, PeriodCheck, PipelineCheck, PipelineSnapshot, ProgressSnapshot
 from .periods import Period
 
 logger = logging.getLogger(__name__)
@@ -106,7 +106,15 @@ def snapshots_recompute(*, period: Period, organization_ids: Iterable[int] | Non
     ids = None if organization_ids is None else sorted(set(organization_ids))
     if ids == []:
         return 0
-    return _run_recompute(period, ids, only_changed=False)
+    return _run(*progress.recompute_statement(period, timezone.now(), ids))
+
+
+def pipeline_recompute(*, organization_ids: Iterable[int] | None = None) -> int:
+    """Count and store the pipelines of these organizations (None: every one), in one statement."""
+    ids = None if organization_ids is None else sorted(set(organization_ids))
+    if ids == []:
+        return 0
+    return _run(*progress.pipeline_statement(timezone.now(), ids))
 
 
 @transaction.atomic
@@ -124,29 +132,57 @@ def snapshots_fill(*, period: Period, organization_ids: Iterable[int]) -> int:
 
 
 @transaction.atomic
+def pipeline_fill(*, organization_ids: Iterable[int]) -> int:
+    """The same as `snapshots_fill` for the pipelines of these organizations."""
+    ids = set(organization_ids)
+    recompute_lock()
+    present = PipelineSnapshot.objects.filter(organization_id__in=ids).values_list("organization_id", flat=True)
+    return pipeline_recompute(organization_ids=ids - set(present))
+
+
+@transaction.atomic
 def period_check(*, period: Period) -> int:
     """The nightly full recompute of a period: learn its conversion rates again (unless it has
     ended), count every organization, rewrite the rows whose figures changed and record when;
     return how many changed."""
     checked_at = timezone.now()  # the statement sees the data as of its start
     rates = _rates_to_learn(period)
-    with connection.cursor() as cursor:
-        # The period's rows may have been written since the table's statistics were taken (a new year's
-        # first night, a cold recompute). Planned from stale ones, the comparison with the stored rows
-        # became a nested loop of every row against every row: minutes instead of seconds.
-        cursor.execute(f"ANALYZE {ProgressSnapshot._meta.db_table}")
-    changed = _run_recompute(period, None, only_changed=True, computed_at=checked_at)
+    _analyze(ProgressSnapshot)
+    changed = _run(*progress.recompute_statement(period, checked_at, only_changed=True))
     PeriodCheck.objects.update_or_create(
         period_key=period.key, defaults={"rates": rates.as_json(), "checked_at": checked_at}
     )
     return changed
 
 
+@transaction.atomic
+def pipeline_check() -> int:
+    """The nightly count of every organization's pipeline, once for all periods: rewrite the rows
+    that changed and record when; return how many changed."""
+    checked_at = timezone.now()
+    _analyze(PipelineSnapshot)
+    changed = _run(*progress.pipeline_statement(checked_at, only_changed=True))
+    PipelineCheck.objects.update_or_create(pk=1, defaults={"checked_at": checked_at})
+    return changed
+
+
+def pipeline_checked_at():
+    """When the nightly job last counted every pipeline, or None."""
+    return PipelineCheck.objects.filter(pk=1).values_list("checked_at", flat=True).first()
+
+
+def _analyze(model) -> None:
+    # The rows may have been written since the table's statistics were taken (a new year's first
+    # night, a cold recompute). Planned from stale ones, the comparison with the stored rows became
+    # a nested loop of every row against every row: minutes instead of seconds.
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+
 RECOMPUTE_WORK_MEM = "256MB"  # the whole country's breakdowns are grouped in memory rather than on disk
 
 
-def _run_recompute(period: Period, ids: list[int] | None, only_changed: bool, computed_at=None) -> int:
-    statement, params = progress.recompute_statement(period, computed_at or timezone.now(), ids, only_changed)
+def _run(statement: str, params: list) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'")
@@ -193,3 +229,36 @@ def snapshots_of(period: Period, organization_ids: Iterable[int]) -> dict[int, P
     """The stored snapshots of these organizations for the period, by organization id."""
     rows = ProgressSnapshot.objects.filter(organization_id__in=set(organization_ids), period_key=period.key)
     return {row.organization_id: row for row in rows}
+
+
+@transaction.atomic
+def pipeline_refresh(*, organization_ids: Iterable[int]) -> int:
+    """Recount the pipelines that changes made out of date: each organization's own people, plus its
+    units' pipelines, deepest first; units that have no row yet are counted from the candidates."""
+    organizations = list(Organization.objects.filter(pk__in=set(organization_ids)).order_by("-depth", "path"))
+    if not organizations:
+        return 0
+    own = progress.waiting_at([org.pk for org in organizations])
+    unit_ids = unit_ids_of(organizations)
+    wanted = {pk for ids in unit_ids.values() for pk in ids} - {org.pk for org in organizations}
+    pipelines = pipelines_of(wanted)
+    written = 0
+    if missing := wanted - pipelines.keys():
+        written = pipeline_recompute(organization_ids=missing)
+        pipelines.update(pipelines_of(missing))
+    computed_at = timezone.now()
+    rows = []
+    for org in organizations:  # deepest first: a unit's pipeline is ready before the organization above needs it
+        figures = progress.pipeline_added_up(own.get(org.pk, {}), [pipelines[pk] for pk in unit_ids[org.pk]])
+        pipelines[org.pk] = PipelineSnapshot(organization=org, computed_at=computed_at, **figures)
+        rows.append(pipelines[org.pk])
+    PipelineSnapshot.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["organization"],
+        update_fields=[*progress.PIPELINE_FIGURES, "computed_at"],
+    )
+    return written + len(rows)
+
+
+def pipelines_of(organization_ids: Iterable[int]) -> dict[int, PipelineSnapshot]:
+    """The stored pipelines of these organizations, by organization id."""
+    return {row.organization_id: row for row in PipelineSnapshot.objects.filter(organization_id__in=set(organization_ids))}

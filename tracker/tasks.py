@@ -11,7 +11,7 @@ from cells.models import Organization
 
 from .models import ProgressSnapshot
 from .periods import PeriodError, add_months, current_term, current_year, parse_period
-from .services import pending_take, period_check, recompute_lock, snapshots_refresh
+from .services import pending_take, period_check, pipeline_check, pipeline_refresh, recompute_lock, snapshots_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -46,17 +46,20 @@ def recompute_pending() -> int:
         ids = pending_take()
         if not ids:
             return 0
-        return sum(snapshots_refresh(period=period, organization_ids=ids) for period in _periods_to_refresh(ids, today))
+        written = pipeline_refresh(organization_ids=ids)
+        return written + sum(snapshots_refresh(period=period, organization_ids=ids) for period in _periods_to_refresh(ids, today))
 
 
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=2, retry_jitter=True, max_retries=3)
 def recompute_all() -> int:
-    """The nightly full recompute of every organization for the current and the stored periods."""
+    """The nightly full recompute of every organization: its pipeline once, then its figures for the
+    current and the stored periods."""
     today = timezone.localdate()
     with transaction.atomic():
         recompute_lock()
         pending_take()  # everything is recomputed below
-        changed = sum(period_check(period=period) for period in _periods_to_refresh(None, today))
+        changed = pipeline_check()
+        changed += sum(period_check(period=period) for period in _periods_to_refresh(None, today))
     logger.info("Recomputed every snapshot; %s had changed", changed)
     return changed
 
