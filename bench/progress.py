@@ -3,7 +3,9 @@
 (a) the project's full recompute of every snapshot for last year (tracker.services.period_check, the
     nightly job): cold, when no snapshot of the year exists and every row is written, then as it runs
     every night, when it counts everything again but rewrites only the rows whose figures changed
-    (an ended year learns no conversion rates; the running year's check, which does, is timed after it),
+    (an ended year learns no conversion rates; the running year's check, which does, is timed after it);
+    the pipeline, the same for every period, is counted once a night before the periods
+    (tracker.services.pipeline_check) and timed on its own, cold and nightly,
 (b) a naive reference: loop over organizations, count admissions and read the target with the ORM one by one,
 (c) one hand-written SQL aggregation of the admissions over the tree (the practical floor),
 (c′) every figure a snapshot holds, counted by the engine's own SELECT with nothing written or compared
@@ -43,10 +45,13 @@ from django.utils import timezone  # noqa: E402
 from candidates.models import Admission  # noqa: E402
 from cells.models import Organization, OrganizationRole, Target  # noqa: E402
 from cells.selectors import lineage_ids  # noqa: E402
-from tracker.models import ProgressSnapshot  # noqa: E402
+from tracker.models import PipelineSnapshot, ProgressSnapshot  # noqa: E402
 from tracker.periods import year_period  # noqa: E402
-from tracker.progress import conversion_rates, figures_select  # noqa: E402
-from tracker.services import RECOMPUTE_WORK_MEM, period_check, snapshots_recompute, snapshots_refresh  # noqa: E402
+from tracker.progress import conversion_rates, figures_select, pipeline_select  # noqa: E402
+from tracker.services import (  # noqa: E402
+    RECOMPUTE_WORK_MEM, period_check, pipeline_check, pipeline_recompute, pipeline_refresh, snapshots_recompute,
+    snapshots_refresh,
+)
 
 FLOOR_SQL = """
 SELECT substr(cell.path, 1, 4 * level) AS path, count(*)
@@ -151,6 +156,22 @@ def main():
         nightly.append(elapsed)
     a = statistics.median(nightly)
     print(f"    median {a:.3f} s; {changed} snapshots had changed; an ended year learns no conversion rates")
+    PipelineSnapshot.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE tracker_pipelinesnapshot")
+    timed("the pipeline, once for every period: cold, every row written", pipeline_check)
+    pipelines = []
+    for run in range(1, args.repeat + 1):
+        # A day's steps: some 800 people move on, which touches about 4,000 rows with their ancestors.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE candidates_candidate SET stage = CASE WHEN stage = 'sourced' THEN 'trained' ELSE 'sourced' END"
+                " WHERE id IN (SELECT id FROM candidates_candidate WHERE stage IN ('sourced', 'trained')"
+                " ORDER BY random() LIMIT 800)")
+        elapsed, changed = timed(f"the pipeline, nightly {run}: changed rows written", pipeline_check)
+        pipelines.append(elapsed)
+    pipeline = statistics.median(pipelines)
+    print(f"    median {pipeline:.3f} s; {changed} pipelines had changed")
     running = year_period(today.year)
     period_check(period=running)  # its first check writes every row
     timed(f"    the same for the running year {running.key}, which learns its rates", lambda: period_check(period=running))
@@ -161,6 +182,7 @@ def main():
     stored = dict(ProgressSnapshot.objects.filter(period_key=period.key).values_list("organization__path", "admitted"))
     assert all(counts.get(org.path, 0) == stored[org.path] for org in organizations), "the floor and the engine disagree"
     print(f"a/c = {a / c:.2f} nightly, {cold / c:.2f} cold   (every snapshot agrees with the floor)")
+    print(f"(a + the pipeline)/c = {(a + pipeline) / c:.2f} nightly: a night with one period")
     # PostgreSQL compiles a statement this large (JIT) before running it: most of the floor's time.
     bare, _counts = timed("(c) the same, JIT compilation off", lambda: _floor(period, jit=False))
     print(f"a/c = {a / bare:.2f} nightly against the floor without JIT")
@@ -169,6 +191,7 @@ def main():
     c_same = statistics.median(elapsed for elapsed, _none in same)
     print(f"    median {c_same:.3f} s: the figures cost {c_same / c:.1f}× the bare count of (c)")
     print(f"a/c′ = {a / c_same:.2f} nightly, {cold / c_same:.2f} cold  (what comparing and writing the rows add)")
+    timed("(c′) the pipeline's figures, the SELECT alone", lambda: _explain(*pipeline_select()))
     b, how = naive(organizations, period, args.naive_sample)
     print(f"{'(b) naive ORM loop, one organization at a time':<62} {b:9.3f} s  ({how})")
     print(f"a/b = {a / b:.4f} nightly, {cold / b:.4f} cold  (the project is {b / a:.0f}× and {b / cold:.0f}× faster than the naive loop)")
@@ -177,13 +200,15 @@ def main():
     cell = cells.annotate(n=Count("admissions")).order_by("-n").first()
     lineage = lineage_ids(cell)
     for label, recompute in (
-        ("incremental: the cell counted, %d ancestors added up", snapshots_refresh),
-        ("the same lineage, every one counted from admissions", snapshots_recompute),
+        ("incremental: the cell counted, %d ancestors added up", lambda ids: snapshots_refresh(period=period, organization_ids=ids)),
+        ("the same lineage, every one counted from admissions", lambda ids: snapshots_recompute(period=period, organization_ids=ids)),
+        ("its pipelines: the cell counted, %d ancestors added up", lambda ids: pipeline_refresh(organization_ids=ids)),
+        ("the same pipelines, every one counted from candidates", lambda ids: pipeline_recompute(organization_ids=ids)),
     ):
         times = []
         for _ in range(10):
             started = time.perf_counter()
-            recompute(period=period, organization_ids=lineage)
+            recompute(lineage)
             times.append(time.perf_counter() - started)
         print(f"{label.replace('%d', str(len(lineage) - 1)) + ' (median)':<62} {statistics.median(times) * 1000:9.1f} ms")
 
@@ -211,7 +236,10 @@ def _floor(period, jit=True):
 
 def _same_figures(period):
     # EXPLAIN ANALYZE computes every row and sends none: the client's reading of 310,000 rows is not timed.
-    sql, params = figures_select(period)
+    _explain(*figures_select(period))
+
+
+def _explain(sql, params):
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'")  # as the recompute has
         cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF) {sql}", params)
