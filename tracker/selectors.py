@@ -14,8 +14,8 @@ from . import progress
 from .models import PendingRecompute
 from .periods import Period
 from .services import (
-    period_check_for, pipeline_checked_at, pipeline_fill, pipeline_recompute, pipelines_of, snapshots_fill, snapshots_of,
-    snapshots_recompute,
+    period_check_for, pipeline_checked_at, pipeline_fill, pipeline_recompute, pipelines_of, read_or_compute, snapshots_fill,
+    snapshots_of, snapshots_recompute,
 )
 
 WORKER_LATE = datetime.timedelta(minutes=10)
@@ -44,14 +44,10 @@ def figures_for(organization: Organization, period: Period, today: datetime.date
     """
     units = list(units_of(organization))
     ids = [org.pk for org in [organization, *units]]
-    snapshots = snapshots_of(period, ids)
-    if missing := [pk for pk in ids if pk not in snapshots]:
-        snapshots_fill(period=period, organization_ids=missing)
-        snapshots = snapshots_of(period, ids)
-    pipelines = pipelines_of(ids)
-    if missing := [pk for pk in ids if pk not in pipelines]:
-        pipeline_fill(organization_ids=missing)
-        pipelines = pipelines_of(ids)
+    snapshots, _written = read_or_compute(
+        ids, lambda ids: snapshots_of(period, ids), lambda ids: snapshots_fill(period=period, organization_ids=ids)
+    )
+    pipelines, _written = read_or_compute(ids, pipelines_of, lambda ids: pipeline_fill(organization_ids=ids))
     own, own_pipeline = snapshots[organization.pk], pipelines[organization.pk]
     check = period_check_for(period)
     weights = progress.forecast_weights(progress.ConversionRates(**check.rates), period, today)

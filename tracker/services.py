@@ -208,10 +208,10 @@ def snapshots_refresh(*, period: Period, organization_ids: Iterable[int]) -> int
     targets = dict(Target.objects.filter(organization__in=rolled, **period.target_lookup).values_list("organization_id", "count"))
     unit_ids = unit_ids_of(rolled)
     wanted = {pk for ids in unit_ids.values() for pk in ids} - {org.pk for org in rolled}
-    snapshots = snapshots_of(period, wanted)
-    if missing := wanted - snapshots.keys():
-        written += snapshots_recompute(period=period, organization_ids=missing)
-        snapshots.update(snapshots_of(period, missing))
+    snapshots, counted_units = read_or_compute(
+        wanted, lambda ids: snapshots_of(period, ids), lambda ids: snapshots_recompute(period=period, organization_ids=ids)
+    )
+    written += counted_units
     computed_at = timezone.now()
     sums = []
     for org in rolled:  # deepest first: a unit's sum is ready before the organization above needs it
@@ -223,6 +223,17 @@ def snapshots_refresh(*, period: Period, organization_ids: Iterable[int]) -> int
         update_fields=[*progress.BASE_FIGURES, "computed_at"],
     )
     return written + len(sums)
+
+
+def read_or_compute(ids: Iterable[int], read, compute) -> tuple[dict, int]:
+    """`read(ids)`'s rows by organization id, once `compute` has written those it lacked; and how many
+    rows `compute` wrote."""
+    rows = read(ids)
+    written = 0
+    if missing := set(ids) - rows.keys():
+        written = compute(missing)
+        rows.update(read(missing))
+    return rows, written
 
 
 def snapshots_of(period: Period, organization_ids: Iterable[int]) -> dict[int, ProgressSnapshot]:
@@ -241,11 +252,7 @@ def pipeline_refresh(*, organization_ids: Iterable[int]) -> int:
     own = progress.waiting_at([org.pk for org in organizations])
     unit_ids = unit_ids_of(organizations)
     wanted = {pk for ids in unit_ids.values() for pk in ids} - {org.pk for org in organizations}
-    pipelines = pipelines_of(wanted)
-    written = 0
-    if missing := wanted - pipelines.keys():
-        written = pipeline_recompute(organization_ids=missing)
-        pipelines.update(pipelines_of(missing))
+    pipelines, written = read_or_compute(wanted, pipelines_of, lambda ids: pipeline_recompute(organization_ids=ids))
     computed_at = timezone.now()
     rows = []
     for org in organizations:  # deepest first: a unit's pipeline is ready before the organization above needs it
