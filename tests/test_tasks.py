@@ -179,6 +179,30 @@ def test_the_nightly_check_rewrites_only_changed_rows_and_pages_date_their_figur
     assert tasks.recompute_all() == 0
 
 
+def test_a_nightly_check_after_a_day_without_changes_rewrites_no_row(tree):
+    # The statement compares the figures it counts, as JSON text, with the text of the stored rows:
+    # keys of several lengths, months, categories and stages check that both are written alike.
+    from candidates.models import OccupationCategory, Stage
+
+    from tracker.services import period_check, pipeline_check, pipeline_recompute, snapshots_recompute
+
+    from .factories import CandidateFactory, walk_to
+
+    period = year_period(2023)
+    admit(tree["cell_a"], datetime.date(2023, 3, 1), OccupationCategory.TEACHER)
+    admit(tree["cell_a"], datetime.date(2023, 11, 9), OccupationCategory.UNIVERSITY_STUDENT)
+    admit(tree["cell_b"], datetime.date(2023, 5, 1), gender="female")
+    walk_to(CandidateFactory(home_cell=tree["cell_b"]), Stage.APPLIED, datetime.date(2023, 2, 1))
+    walk_to(CandidateFactory(home_cell=tree["cell_b"]), Stage.VERIFIED, datetime.date(2023, 2, 1))
+    snapshots_recompute(period=period)
+    pipeline_recompute()
+    assert len(snapshot("d", "2023").breakdowns) > 8
+    assert PipelineSnapshot.objects.get(organization=tree["district"]).by_stage == {"applied": 1, "verified": 1}
+
+    assert period_check(period=period) == 0
+    assert pipeline_check() == 0
+
+
 def test_the_nightly_check_takes_the_snapshots_statistics_again_before_comparing_with_them(tree):
     # Planned from statistics taken before a period's rows were written, the comparison with the
     # stored rows went from seconds to a nested loop of every row against every row (bench/README.md).
