@@ -147,7 +147,7 @@ def period_check(*, period: Period) -> int:
     return how many changed."""
     checked_at = timezone.now()  # the statement sees the data as of its start
     rates = _rates_to_learn(period)
-    _analyze(ProgressSnapshot)
+    _analyze(ProgressSnapshot, ["organization_id", "period_key"])
     changed = _run(*progress.recompute_statement(period, checked_at, only_changed=True))
     PeriodCheck.objects.update_or_create(
         period_key=period.key, defaults={"rates": rates.as_json(), "checked_at": checked_at}
@@ -160,7 +160,7 @@ def pipeline_check() -> int:
     """The nightly count of every organization's pipeline, once for all periods: rewrite the rows
     that changed and record when; return how many changed."""
     checked_at = timezone.now()
-    _analyze(PipelineSnapshot)
+    _analyze(PipelineSnapshot, ["organization_id"])
     changed = _run(*progress.pipeline_statement(checked_at, only_changed=True))
     PipelineCheck.objects.update_or_create(pk=1, defaults={"checked_at": checked_at})
     return changed
@@ -171,12 +171,17 @@ def pipeline_checked_at():
     return PipelineCheck.objects.filter(pk=1).values_list("checked_at", flat=True).first()
 
 
-def _analyze(model) -> None:
+def _analyze(model, columns: list[str]) -> None:
     # The rows may have been written since the table's statistics were taken (a new year's first
     # night, a cold recompute). Planned from stale ones, the comparison with the stored rows became
-    # a nested loop of every row against every row: minutes instead of seconds.
+    # a nested loop of every row against every row: minutes instead of seconds. Only the columns the
+    # comparison joins on: the figures' statistics are of no use to it and cost half the time.
+    table = model._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {model._meta.db_table}")
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {table} ({', '.join(columns)})")
+        else:
+            cursor.execute(f"ANALYZE {table}")  # SQLite takes no column list
 
 
 RECOMPUTE_WORK_MEM = "256MB"  # the whole country's breakdowns are grouped in memory rather than on disk
