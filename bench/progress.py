@@ -49,7 +49,7 @@ from tracker.models import PipelineSnapshot, ProgressSnapshot  # noqa: E402
 from tracker.periods import year_period  # noqa: E402
 from tracker.progress import conversion_rates, figures_select, pipeline_select  # noqa: E402
 from tracker.services import (  # noqa: E402
-    RECOMPUTE_WORK_MEM, period_check, pipeline_check, pipeline_recompute, pipeline_refresh, snapshots_recompute,
+    period_check, pipeline_check, pipeline_recompute, pipeline_refresh, recompute_settings, snapshots_recompute,
     snapshots_refresh,
 )
 
@@ -241,7 +241,7 @@ def _same_figures(period):
 
 def _explain(sql, params):
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"SET LOCAL work_mem = '{RECOMPUTE_WORK_MEM}'")  # as the recompute has
+        recompute_settings(cursor)  # as the recompute has
         cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF) {sql}", params)
 
 
