@@ -196,7 +196,7 @@ def _figures_with(period: Period, organization_ids: list[int] | None) -> tuple[s
 WITH scope AS (SELECT id FROM {Organization._meta.db_table} WHERE true {in_scope("id")}),
 -- Read twice, so PostgreSQL computes it once. Inlined into `credits`, it was looked up by index for
 -- each of the 183,000 organizations with credits, whose number the planner underestimated eightfold:
--- 1.9 of a night's 5.7 s (bench/README.md, session 10).
+-- the country's nightly statement took 5.7 s instead of 3.7 (bench/README.md, session 10).
 targets AS ({targets}),
 credits AS (
     SELECT c.organization_id AS org_id, c.admitted_on, c.category, c.gender, c.age_band, c.sector,

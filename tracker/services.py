@@ -188,8 +188,8 @@ def recompute_settings(cursor) -> None:
     """Set, for the rest of the transaction, what the engine's statements are planned and run with."""
     if connection.vendor == "postgresql":
         # work_mem: the whole country's breakdowns are grouped in memory rather than on disk.
-        # JIT compiled, but not optimized by LLVM: for a statement run once, the optimization took
-        # 0.5 s and won back 0.3 (the whole country's check, 3.19 → 3.00 s; bench/README.md).
+        # JIT compiled, but not optimized by LLVM: for a statement run once, the optimization costs
+        # more than it wins back (the whole country's check, 3.19 → 3.00 s; bench/README.md).
         cursor.execute(
             "SELECT set_config('work_mem', '256MB', true), set_config('jit_optimize_above_cost', '-1', true),"
             " set_config('jit_inline_above_cost', '-1', true)"
