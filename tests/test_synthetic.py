@@ -3,8 +3,8 @@ import datetime
 from django.core.management import call_command
 
 from candidates.models import Admission
-from cells.models import Organization
-from tracker.periods import year_period
+from cells.models import Organization, Target
+from tracker.periods import current_term, year_period
 from tracker.progress import admitted_count
 from tracker.selectors import fresh_figures
 
@@ -22,3 +22,20 @@ def test_a_small_synthetic_country_adds_up(db, capsys):
     assert figures["admitted"] == total and figures["target"] and len(figures["children"]) == 2
     assert Admission.objects.filter(decision_number__startswith="S-").count() >= total
     assert Organization.objects.find_problems() == ([], [], [], [], [])
+
+
+def test_a_synthetic_country_has_targets_for_five_years_and_the_current_term(db):
+    call_command("generate_synthetic", "--provinces", "1", "--seed", "7", "--scale", "0.02")
+    today = datetime.date.today()
+    term = current_term(today)
+    assert term is not None
+    root = Organization.objects.get(code="syn-vn")
+    organizations = Organization.objects.filter(code__startswith="syn-").count()
+    term_targets = Target.objects.filter(term=term.term, organization__code__startswith="syn-")
+    assert 0.9 * organizations <= term_targets.count() <= organizations
+    yearly = Target.objects.filter(organization=root, year=today.year).values_list("count", flat=True).first()
+    assert term_targets.get(organization=root).count > 4 * yearly
+    years = set(Target.objects.filter(organization__code__startswith="syn-", year__isnull=False).values_list("year", flat=True))
+    assert years == set(range(today.year - 4, today.year + 1))
+    figures = fresh_figures([root], term, today)[root.pk]
+    assert figures["target"] == term_targets.get(organization=root).count and figures["admitted"] > 0

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from candidates.models import Admission, AdmissionCredit, Candidate, EducationLevel, Gender, OccupationCategory, Stage
 from candidates.services import age_band
-from cells.models import Organization, Target, lineage_paths
+from cells.models import Organization, Target, Term, lineage_paths
 
 Kind, Sector = Organization.Kind, Organization.Sector
 
@@ -33,6 +33,7 @@ class Generator:
     def __init__(self, *, provinces: int, seed: int, scale: float = 1.0, today: datetime.date):
         self.provinces, self.scale, self.today = provinces, scale, today
         self.rng = random.Random(seed)
+        self.term_rng = random.Random(f"{seed}-term")  # its own: the rest is the same as before terms were added
         self.orgs: list[Organization] = []
         self.cells: list[Organization] = []
 
@@ -69,18 +70,35 @@ class Generator:
         return org
 
     def targets(self) -> None:
+        """Each organization's own plan for each of the five years and for the current term, close to
+        what its subtree admits (a few have none)."""
+        term = self.current_term()
+        term_years = ((term.end_date - term.start_date).days + 1) / 365.25
         years = range(self.today.year - YEARS + 1, self.today.year + 1)
         per_cell = ADMISSIONS_PER_YEAR_PER_PROVINCE * self.provinces * self.scale / max(len(self.cells), 1)
         cells_under = Counter(path for cell in self.cells for path in lineage_paths(cell.path))
         rows = []
         for org in self.orgs:
+            yearly = per_cell * cells_under[org.path]
             for year in years:
-                # Each organization's own plan, close to what its subtree admits (a few have none).
                 if self.rng.random() < 0.03:
                     continue
-                count = max(1, round(per_cell * cells_under[org.path] * self.rng.uniform(0.9, 1.2)))
-                rows.append(Target(organization_id=org.pk, year=year, count=count))
+                rows.append(Target(organization_id=org.pk, year=year, count=max(1, round(yearly * self.rng.uniform(0.9, 1.2)))))
+            if self.term_rng.random() >= 0.03:
+                count = max(1, round(yearly * term_years * self.term_rng.uniform(0.9, 1.2)))
+                rows.append(Target(organization_id=org.pk, term=term, count=count))
         Target.objects.bulk_create(rows, batch_size=BATCH)
+
+    def current_term(self) -> Term:
+        """The term today falls in; if there is none, one from 1 July of the last year ending in 0 or 5
+        to the end of the fifth year after, as the demo's 2025–2030."""
+        term = Term.containing(self.today)
+        if term is None:
+            start_year = self.today.year - self.today.year % 5
+            if self.today < datetime.date(start_year, 7, 1):
+                start_year -= 5
+            term = Term.objects.create(start_date=datetime.date(start_year, 7, 1), end_date=datetime.date(start_year + 5, 12, 31))
+        return term
 
     def people(self) -> None:
         first_year = self.today.year - YEARS + 1
