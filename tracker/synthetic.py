@@ -29,6 +29,13 @@ def _path(parent_path: str, index: int) -> str:
     return Organization._get_path(parent_path or None, len(parent_path) // Organization.steplen + 1, index)
 
 
+def _plan(rng: random.Random, expected: float) -> int | None:
+    """A target close to what is expected, or None: 3 % of organizations set none."""
+    if rng.random() < 0.03:
+        return None
+    return max(1, round(expected * rng.uniform(0.9, 1.2)))
+
+
 class Generator:
     def __init__(self, *, provinces: int, seed: int, scale: float = 1.0, today: datetime.date):
         self.provinces, self.scale, self.today = provinces, scale, today
@@ -81,11 +88,9 @@ class Generator:
         for org in self.orgs:
             yearly = per_cell * cells_under[org.path]
             for year in years:
-                if self.rng.random() < 0.03:
-                    continue
-                rows.append(Target(organization_id=org.pk, year=year, count=max(1, round(yearly * self.rng.uniform(0.9, 1.2)))))
-            if self.term_rng.random() >= 0.03:
-                count = max(1, round(yearly * term_years * self.term_rng.uniform(0.9, 1.2)))
+                if count := _plan(self.rng, yearly):
+                    rows.append(Target(organization_id=org.pk, year=year, count=count))
+            if count := _plan(self.term_rng, yearly * term_years):
                 rows.append(Target(organization_id=org.pk, term=term, count=count))
         Target.objects.bulk_create(rows, batch_size=BATCH)
 
