@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from cells import services
 from cells.models import Target, Term
@@ -61,3 +61,20 @@ def test_terms_cannot_overlap(terms):
     overlapping = Term(start_date=datetime.date(2024, 1, 1), end_date=datetime.date(2029, 12, 31))
     with pytest.raises(ValidationError, match="trùng với nhiệm kỳ"):
         overlapping.full_clean()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="index-only scans are PostgreSQL's (CI's second run)")
+def test_the_nightly_check_reads_only_its_periods_targets_on_postgresql(tree, terms):
+    from django.utils import timezone
+
+    from tracker.progress import recompute_statement
+
+    services.target_set(organization=tree["commune"], year=2023, count=4)
+    services.target_set(organization=tree["commune"], term=terms[2020], count=15)
+    for period, index in ((year_period(2023), "targets_of_a_year"), (term_period(terms[2020]), "targets_of_a_term")):
+        statement, params = recompute_statement(period, timezone.now(), only_changed=True)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few targets would be read whole
+            cursor.execute(f"EXPLAIN {statement}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert f"Index Only Scan using {index} on cells_target" in plan
