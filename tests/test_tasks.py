@@ -2,6 +2,7 @@ import datetime
 import os
 
 import pytest
+from django.db import connection
 from kombu.exceptions import OperationalError
 
 from cells.models import Organization
@@ -217,6 +218,26 @@ def test_the_nightly_check_takes_the_snapshots_statistics_again_before_comparing
     analyzed = next(i for i, sql in enumerate(statements) if sql.startswith(f"ANALYZE {ProgressSnapshot._meta.db_table}"))
     compared = next(i for i, sql in enumerate(statements) if sql.lstrip().startswith("INSERT INTO tracker_progresssnapshot"))
     assert analyzed < compared
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="index scans are PostgreSQL's (CI's second run)")
+def test_the_nightly_check_reads_only_its_periods_stored_rows_on_postgresql(tree):
+    # Each night checks every period kept; reading every period's rows to compare one made each check
+    # longer with every year kept (bench/README.md, session 11).
+    from django.db import transaction
+    from django.utils import timezone
+
+    from tracker.progress import recompute_statement
+    from tracker.services import snapshots_recompute
+
+    for year in (2022, 2023, 2024):
+        snapshots_recompute(period=year_period(year))
+    statement, params = recompute_statement(year_period(2023), timezone.now(), only_changed=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few rows would be read whole
+        cursor.execute(f"EXPLAIN {statement}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "snapshots_of_a_period" in plan  # an index scan, or a bitmap one, of the period's rows alone
 
 
 def test_the_forecast_follows_today_without_a_recompute(tree):

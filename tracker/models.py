@@ -31,6 +31,12 @@ class ProgressSnapshot(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["organization", "period_key"], name="one_snapshot_per_period"),
         ]
+        indexes = [
+            # The nightly check compares a period's rows with what it counts, for every period kept. Without
+            # it each check read the rows of every period: with six kept, the country's check took 0.4 s
+            # more (4.02 → 3.60 s), for each of the six, and more with every year (bench/README.md, session 11).
+            models.Index(fields=["period_key", "organization"], name="snapshots_of_a_period"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.organization} {self.period_key}"
