@@ -77,4 +77,7 @@ def test_the_nightly_check_reads_only_its_periods_targets_on_postgresql(tree, te
             cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few targets would be read whole
             cursor.execute(f"EXPLAIN {statement}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
-        assert f"Index Only Scan using {index} on cells_target" in plan
+        # Which scan of the index the planner picks depends on the statistics the tests before left behind.
+        scans = (f"Index Only Scan using {index} on", f"Index Scan using {index} on", f"Bitmap Index Scan on {index}")
+        assert any(scan in plan for scan in scans)
+        assert "Seq Scan on cells_target" not in plan
