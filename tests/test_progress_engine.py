@@ -110,6 +110,25 @@ def test_a_target_of_zero_is_reached_on_the_first_admission_and_no_target_is_nev
     assert (without_plan["admitted"], without_plan["target"], without_plan["completed_on"]) == (1, None, None)
 
 
+def test_the_plan_is_completed_on_the_day_of_the_admission_that_reaches_it_and_not_before_it_is_reached(tree):
+    services.target_set(organization=tree["commune"], year=2023, count=3)
+    services.target_set(organization=tree["cell_b"], year=2023, count=3)
+    services.target_set(organization=tree["cell_a"], year=2023, count=3)
+    for day in ("2023-09-01", "2023-07-07", "2023-03-01", "2023-05-20"):  # entered out of order
+        admit(tree["cell_b"], datetime.date.fromisoformat(day))
+    admit(tree["cell_a"], datetime.date(2023, 5, 20))
+    admit(tree["cell_a"], datetime.date(2023, 5, 20))
+    today = datetime.date(2023, 10, 1)
+    assert figures(tree["cell_b"], "2023", today=today)["completed_on"] == "2023-07-07"
+    reached_not = figures(tree["cell_a"], "2023", today=today)
+    assert (reached_not["admitted"], reached_not["target"], reached_not["completed_on"]) == (2, 3, None)
+    # The commune's third admission is one of three the same day; counted from its credits, and added up.
+    snapshots_recompute(period=year_period(2023))
+    counted = ProgressSnapshot.objects.get(organization=tree["commune"], period_key="2023")
+    assert (counted.admitted, counted.completed_on) == (6, datetime.date(2023, 5, 20))
+    assert figures(tree["commune"], "2023", today=today)["completed_on"] == "2023-05-20"
+
+
 def test_pipeline_counts_by_stage_roll_up_the_subtree(tree):
     CandidateFactory(home_cell=tree["cell_a"])
     applied = CandidateFactory(home_cell=tree["cell_b"])
