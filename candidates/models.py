@@ -341,6 +341,13 @@ class AdmissionCredit(models.Model):
                 fields=["organization", "admitted_on"], include=["category", "gender", "age_band", "sector"],
                 name="credit_by_organization_day",
             ),
+            # The nightly check counts one period's credits of every organization. Read from the index
+            # above, or the table, it read every year's (5 million rows for a country's five years, a
+            # million more each year) to keep one year's; 3.26 → 3.00 s of a night (bench/README.md).
+            models.Index(
+                fields=["admitted_on"], include=["organization", "category", "gender", "age_band", "sector"],
+                name="credits_of_a_day",
+            ),
         ]
 
     def __str__(self) -> str:
