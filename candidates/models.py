@@ -322,8 +322,12 @@ class AdmissionCredit(models.Model):
         FROM_30_TO_45 = "30_45", _("30 to 45")
         OVER_45 = "over_45", _("Over 45")
 
-    admission = models.ForeignKey(Admission, on_delete=models.CASCADE, related_name="credits")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="admission_credits")
+    # No index of their own: the unique constraint leads with the admission, credit_by_organization_day
+    # with the organization (a country's five years: 103 MB of indexes less, written with every credit).
+    admission = models.ForeignKey(Admission, on_delete=models.CASCADE, related_name="credits", db_index=False)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="admission_credits", db_index=False
+    )
     admitted_on = models.DateField()
     # The breakdown keys, fixed at the ceremony, so that every breakdown is one GROUP BY.
     category = models.CharField(max_length=24, choices=OccupationCategory.choices)
