@@ -92,3 +92,19 @@ def admit(cell, on, category=OccupationCategory.RESIDENT, **candidate_fields):
         decision_date=on,
         admitted_on=on,
     )
+
+
+def nightly_plan(period):
+    """The plan of the nightly check's statement, the credits' statistics taken afresh (a test's few
+    rows would be read whole: sequential scans are off)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from tracker.progress import recompute_statement
+
+    statement, params = recompute_statement(period, timezone.now(), only_changed=True)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("ANALYZE candidates_admissioncredit")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {statement}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())

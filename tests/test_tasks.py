@@ -11,7 +11,7 @@ from tracker.models import PendingRecompute, PipelineSnapshot, ProgressSnapshot
 from tracker.periods import year_period
 from tracker.selectors import figures_for
 
-from .factories import OrganizationFactory, admit
+from .factories import OrganizationFactory, admit, nightly_plan
 
 TODAY = datetime.date(2026, 11, 26)
 
@@ -221,21 +221,6 @@ def test_the_nightly_check_takes_the_snapshots_statistics_again_before_comparing
     if connection.vendor == "postgresql":  # from a small sample: a country's full one took a tenth of the check
         sampled = next(i for i, sql in enumerate(statements) if "'default_statistics_target', '10'" in sql)
         assert sampled == analyzed - 1
-
-
-def nightly_plan(period):
-    """The plan of the nightly check's statement, with the tables' statistics as the test left them."""
-    from django.db import transaction
-    from django.utils import timezone
-
-    from tracker.progress import recompute_statement
-
-    statement, params = recompute_statement(period, timezone.now(), only_changed=True)
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("ANALYZE candidates_admissioncredit")
-        cursor.execute("SET LOCAL enable_seqscan = off")  # a test's few rows would be read whole
-        cursor.execute(f"EXPLAIN {statement}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="index scans are PostgreSQL's (CI's second run)")
