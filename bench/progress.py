@@ -15,7 +15,7 @@ then the incremental recompute of one cell and its ancestors (what the job does 
 country, a province and a cell served from snapshots (median server time and query count).
 
 Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench python bench/progress.py --provinces 1
-It migrates the database and generates the synthetic country if it is not there yet. At full size the
+It migrates the database, collects the static files and generates the synthetic country if it is not there yet. At full size the
 naive loop would take hours (each organization scans the admissions under it), so with --naive-sample N
 it is timed on N organizations of each depth and extrapolated to every organization of that depth.
 """
@@ -127,6 +127,7 @@ def main():
     if connection.vendor != "postgresql":
         sys.exit("Run the benchmark on PostgreSQL: set DATABASE_URL=postgres://…")
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # the pages are served as in production
     if not Organization.objects.filter(code="syn-vn").exists():
         timed(f"generate_synthetic --provinces {args.provinces} --scale {args.scale}", lambda: call_command(
             "generate_synthetic", provinces=args.provinces, seed=args.seed, scale=args.scale, verbosity=0))

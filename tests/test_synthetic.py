@@ -4,10 +4,13 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from candidates.models import Admission
-from cells.models import Organization, Target
+from cells.models import Organization, Target, Term
 from tracker.periods import current_term, year_period
 from tracker.progress import admitted_count
 from tracker.selectors import fresh_figures
+from tracker.synthetic import write_rows
+
+from .factories import OrganizationFactory
 
 
 def test_a_small_synthetic_country_adds_up(db, capsys):
@@ -40,3 +43,15 @@ def test_a_synthetic_country_has_targets_for_five_years_and_the_current_term(db)
     assert years == set(range(today.year - 4, today.year + 1))
     figures = fresh_figures([root], term, today)[root.pk]
     assert figures["target"] == term_targets.get(organization=root).count and figures["admitted"] > 0
+
+
+def test_rows_written_without_model_instances_keep_their_nulls_and_empty_texts(db):
+    cell = OrganizationFactory()
+    term, _created = Term.objects.get_or_create(start_date=datetime.date(2025, 7, 1), defaults={"end_date": datetime.date(2030, 12, 31)})
+    write_rows(
+        Target, ["organization", "year", "term", "count", "resolution"],
+        [(cell.pk, 2025, None, 3, ""), (cell.pk, None, term.pk, 12, "Nghị quyết, số 5")],
+    )
+    yearly, termly = Target.objects.get(organization=cell, year=2025), Target.objects.get(organization=cell, term=term)
+    assert (yearly.year, yearly.term_id, yearly.count, yearly.resolution) == (2025, None, 3, "")
+    assert (termly.year, termly.term_id, termly.count, termly.resolution) == (None, term.pk, 12, "Nghị quyết, số 5")
