@@ -119,7 +119,7 @@ _DIALECTS = {
         "days": "array_agg(admitted_on ORDER BY admitted_on)",
         "nth_day": "t.days[{n}]",
         # One string built from pieces, NULLs left out; chaining 34 pieces with || copied the growing
-        # text at every step: the country's nightly statement, 4.67 → 4.11 s (bench/README.md, session 13).
+        # text at every step: the country's nightly statement, 3.82 → 3.65 s (bench/README.md, session 13).
         "concat": lambda pieces: f"concat({', '.join(pieces)})",
     },
     "sqlite": {  # JSON is kept as text; no arrays, and no ORDER BY inside an aggregate before 3.44
