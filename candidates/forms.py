@@ -13,6 +13,7 @@ from tracker.widgets import search_when_many
 
 from . import rules
 from .models import Candidate, DOSSIER_FORMS, PartyMember, Stage
+from .selectors import forms_user_may_file, steps_user_may_record
 
 
 class DateInput(forms.DateInput):
@@ -114,9 +115,11 @@ class StepForm(forms.Form):
     approval_reference = forms.CharField(label=_("higher committee's approval"), max_length=120, required=False)
     note = forms.CharField(label=_("note"), max_length=500, required=False)
 
-    def __init__(self, *args, candidate: Candidate, **kwargs):
+    def __init__(self, *args, candidate: Candidate, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["stage"].choices = [(stage, Stage(stage).label) for stage in rules.next_stages(candidate.stage)]
+        # Only the next steps this user's organization owns: a step posted by hand is "not a valid choice".
+        stages = steps_user_may_record(user, candidate, rules.next_stages(candidate.stage))
+        self.fields["stage"].choices = [(stage, Stage(stage).label) for stage in stages]
 
 
 class DocumentForm(forms.Form):
@@ -129,11 +132,14 @@ class DocumentForm(forms.Form):
     )
     note = forms.CharField(label=_("note"), max_length=500, required=False)
 
-    def __init__(self, *args, candidate: Candidate, **kwargs):
+    def __init__(self, *args, candidate: Candidate, user, **kwargs):
         super().__init__(*args, **kwargs)
         filed = set(candidate.documents.values_list("form_code", flat=True))
+        # A form is filed by whoever records the step it is needed for.
+        may_file = set(forms_user_may_file(user, candidate))
         self.fields["form_code"].choices = [
-            (code, f"{code} {label}") for code, (label, _stage) in DOSSIER_FORMS.items() if code not in filed
+            (code, f"{code} {label}") for code, (label, _stage) in DOSSIER_FORMS.items()
+            if code in may_file and code not in filed
         ]
         # Members of the candidate's own committee (the cell's parent subtree).
         committee = Organization.objects.get_parent(candidate.home_cell) or candidate.home_cell

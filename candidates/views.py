@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
-from cells.selectors import can_record_steps, organization_for_user, record_roots, staff_roots, subtrees_q, within
+from cells.selectors import organization_for_user, record_roots, staff_roots, subtrees_q, within
 from tracker.querysets import count_up_to
 from tracker.widgets import search_response
 
-from . import rules, services
+from . import rules, selectors, services
 from .filters import CandidateFilter
 from .forms import SEARCHES, CandidateForm, DocumentForm, StepForm, add_service_errors
 from .models import Admission, Candidate, Stage
@@ -159,7 +159,10 @@ def _detail_context(request, candidate, step_form=None, document_form=None):
     candidate = Candidate.objects.prefetch_related("documents__recorded_by", "documents__introducer").get(pk=candidate.pk)
     admission = Admission.objects.filter(candidate=candidate).first()
     deadline = rules.deadline_for(candidate, {e.stage: e.occurred_on for e in events}, admission, today)
-    editable = can_record_steps(request.user, candidate.home_cell)
+    step_form = step_form or StepForm(candidate=candidate, user=request.user, initial={"occurred_on": today})
+    document_form = document_form or DocumentForm(
+        candidate=candidate, user=request.user, initial={"received_on": today}, prefix="doc"
+    )
     return {
         "candidate": candidate,
         "events": events,
@@ -168,11 +171,12 @@ def _detail_context(request, candidate, step_form=None, document_form=None):
         "deadline": deadline,
         "mentors": candidate.mentors.all(),
         "history": _history_with_changes(candidate),
-        "can_record": editable and bool(rules.next_stages(candidate.stage)),
+        # Whoever may record at least one of the next steps gets the form, offering just those.
+        "can_record": bool(step_form.fields["stage"].choices),
         "can_edit": within(candidate.home_cell, staff_roots(request.user)),
-        "step_form": step_form or StepForm(candidate=candidate, initial={"occurred_on": today}),
-        "document_form": document_form or DocumentForm(candidate=candidate, initial={"received_on": today}, prefix="doc"),
-        "documents_open": editable,
+        "step_form": step_form,
+        "document_form": document_form,
+        "documents_open": bool(selectors.forms_user_may_file(request.user, candidate)),
     }
 
 
@@ -195,9 +199,9 @@ def candidate_detail(request, pk):
 @require_POST
 def candidate_step(request, pk):
     candidate = _get_candidate_for_user(request, pk)
-    if not can_record_steps(request.user, candidate.home_cell):
-        raise Http404
-    form = StepForm(request.POST, candidate=candidate)
+    form = StepForm(request.POST, candidate=candidate, user=request.user)
+    if not form.fields["stage"].choices:
+        raise Http404  # none of the next steps is this user's to record
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -215,9 +219,9 @@ def candidate_step(request, pk):
 @require_POST
 def candidate_document(request, pk):
     candidate = _get_candidate_for_user(request, pk)
-    if not can_record_steps(request.user, candidate.home_cell):
+    if not selectors.forms_user_may_file(request.user, candidate):
         raise Http404
-    form = DocumentForm(request.POST, candidate=candidate, prefix="doc")
+    form = DocumentForm(request.POST, candidate=candidate, user=request.user, prefix="doc")
     if form.is_valid():
         try:
             services.dossier_add(candidate=candidate, acting_user=request.user, **form.cleaned_data)

@@ -99,11 +99,11 @@ def record_roots(user) -> list[Organization]:
     return role_roots(user, roles=RECORD_ROLES)
 
 
-def can_record_steps(user, cell: Organization) -> bool:
-    """Staff over the cell, or the secretary of that very cell (a cell records its own steps)."""
-    if within(cell, staff_roots(user)):
-        return True
-    return OrganizationRole.objects.filter(user=user, organization=cell, role=OrganizationRole.Role.SECRETARY).exists()
+def holds_role(user, organization: Organization, roles: set[str]) -> bool:
+    """Whether the user holds one of `roles` on this very organization (not on one above it)."""
+    if not user.is_authenticated:
+        return False
+    return any(a.organization_id == organization.pk and a.role in roles for a in _role_assignments(user))
 
 
 def organization_matches(query: str) -> Q:
