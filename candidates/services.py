@@ -29,7 +29,7 @@ from .models import (
     StageEvent,
     age_on,
 )
-from . import rules
+from . import rules, selectors
 
 
 
@@ -454,13 +454,19 @@ def step_record(
 
 @transaction.atomic
 def class_record_results(
-    *, awareness_class: AwarenessClass, results: list[tuple[int, str, str]], acting_user: AbstractBaseUser | None = None
+    *,
+    awareness_class: AwarenessClass,
+    results: list[tuple[int, str, str]],
+    roots: list[Organization],
+    acting_user: AbstractBaseUser | None = None,
 ) -> int:
     """Record the whole results table at once: every row is valid, or nothing is saved.
 
     `results` holds (attendance id, result, certificate number); errors come back keyed by attendance id.
+    Only the attendees whose home cell is under `roots` (the writer's staff scope) are changed: a class
+    may hold people of other organizations, and the rows of those are ignored.
     """
-    attendances = {a.pk: a for a in awareness_class.attendances.all()}
+    attendances = {a.pk: a for a in selectors.attendances_within(awareness_class, roots)}
     errors: dict[str, list] = {}
     saved = 0
     for attendance_id, result, certificate_number in results:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from cells.selectors import record_roots, staff_roots, subtrees_q, within
 
 from . import services
+from .selectors import attendances_within
 from .forms import CandidateForm, DateInput, add_service_errors, committees_within, searchable
 from .models import AwarenessClass, Candidate, ClassAttendance
 
@@ -96,20 +97,32 @@ def _class_context(request, awareness_class, **forms_):
         )
     posted = forms_.get("posted", {})
     row_errors = forms_.get("row_errors", {})
+    can_change = within(awareness_class.organizer, roots)
+    # A class may hold people of other organizations (the district enrols anyone of the district): the
+    # page names only those the reader may read, counts the others, and offers fields only for the
+    # people the reader may change.
+    visible = list(
+        attendances_within(awareness_class, record_roots(request.user))
+        .select_related("candidate__home_cell").order_by("candidate__full_name", "pk")
+    )
+    changeable = set(attendances_within(awareness_class, roots).values_list("pk", flat=True)) if can_change else set()
     rows = [
         {
             "attendance": attendance,
+            "editable": attendance.pk in changeable,
             "result": posted.get(attendance.pk, (attendance.result, None))[0],
             "certificate": posted.get(attendance.pk, (None, attendance.certificate_number))[1],
             "errors": row_errors.get(attendance.pk, []),
         }
-        for attendance in awareness_class.attendances.select_related("candidate__home_cell").order_by("candidate__full_name")
+        for attendance in visible
     ]
     return {
         "awareness_class": awareness_class,
         "rows": rows,
+        "hidden_count": awareness_class.attendances.count() - len(visible),
+        "any_editable": bool(changeable),
         "results": ClassAttendance.Result.choices,
-        "can_change": within(awareness_class.organizer, roots),
+        "can_change": can_change,
         "query": query,
         "found": found,
         "new_person_form": forms_.get("new_person_form") or CandidateForm(roots=roots, prefix="new", initial={"sourced_on": timezone.localdate()}),
@@ -183,8 +196,10 @@ def class_roster(request, pk):
 @require_POST
 def class_results(request, pk):
     awareness_class = _get_class_for_user(request, pk, to_change=True)
+    roots = staff_roots(request.user)
     results = []
-    for attendance in awareness_class.attendances.all():
+    # Only the rows of people the user may change are read; others' ids, even guessed, are ignored.
+    for attendance in attendances_within(awareness_class, roots):
         result = request.POST.get(f"result-{attendance.pk}")
         if result is None:
             continue
@@ -192,7 +207,9 @@ def class_results(request, pk):
             result = ""
         results.append((attendance.pk, result, request.POST.get(f"certificate-{attendance.pk}", "")))
     try:
-        saved = services.class_record_results(awareness_class=awareness_class, results=results, acting_user=request.user)
+        saved = services.class_record_results(
+            awareness_class=awareness_class, results=results, roots=roots, acting_user=request.user
+        )
     except ValidationError as error:
         messages.error(request, _("Nothing was saved: correct the rows marked in red."))
         context = _class_context(
