@@ -4,14 +4,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Min
 from django.utils import timezone
 
 from cells.models import Organization
-from cells.selectors import units_of
+from cells.selectors import record_roots, units_of, within
 
 from . import progress
-from .models import PendingRecompute
+from .models import PendingRecompute, ReportJob
 from .periods import Period
 from .services import (
     period_check_for, pipeline_checked_at, pipeline_fill, pipeline_recompute, pipelines_of, read_or_compute, snapshots_fill,
@@ -72,3 +73,14 @@ def fresh_figures(organizations: list[Organization], period: Period, today: date
 
 def _as_of(computed_at: datetime.datetime, checked_at: datetime.datetime | None) -> datetime.datetime:
     return max(computed_at, checked_at) if checked_at else computed_at
+
+
+def report_job_in_scope(job: ReportJob) -> bool:
+    """Whether the job's requester may still read the records of its organization, as the reports name
+    people: a role removed, lowered to viewer or moved since the job was started ends its page, its
+    download and its run. The system's scheduled jobs (no requester) always may."""
+    if job.requested_by_id is None:
+        return True
+    # Read afresh: a role removed while the job ran must count, whatever a loaded user has cached.
+    requester = get_user_model().objects.filter(pk=job.requested_by_id, is_active=True).first()
+    return requester is not None and within(job.organization, record_roots(requester))

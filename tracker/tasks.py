@@ -6,6 +6,7 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cells.models import Organization
 
@@ -72,9 +73,11 @@ def generate_monthly_reports(job_id: int) -> int:
     from .models import ReportJob
     from .reports import month_report, report_scope, reports_workbook
 
-    job = ReportJob.objects.select_related("organization").get(pk=job_id)
+    job = ReportJob.objects.select_related("organization", "requested_by").get(pk=job_id)
     if job.status == ReportJob.Status.DONE:
         return job.done  # run twice: nothing to redo
+    if _fail_out_of_scope(job):
+        return 0
     scope = report_scope(job.organization)
     organizations = scope.organizations
     ReportJob.objects.filter(pk=job.pk).update(
@@ -88,6 +91,8 @@ def generate_monthly_reports(job_id: int) -> int:
             if done % 5 == 0 or done == len(organizations):
                 ReportJob.objects.filter(pk=job.pk).update(done=done)
         content = reports_workbook(reports)
+        if _fail_out_of_scope(job):  # the role may have gone while a large subtree was counted
+            return 0
         job.refresh_from_db()
         job.file.save(f"bao-cao-{job.organization.code}-{job.month:%Y-%m}.xlsx", ContentFile(content), save=False)
         job.status, job.finished_at = ReportJob.Status.DONE, timezone.now()
@@ -96,6 +101,21 @@ def generate_monthly_reports(job_id: int) -> int:
         ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.FAILED, error=str(error), finished_at=timezone.now())
         raise
     return len(organizations)
+
+
+def _fail_out_of_scope(job) -> bool:
+    """Mark the job failed, with why, when its requester no longer reads its organization's records."""
+    from .models import ReportJob
+    from .selectors import report_job_in_scope
+
+    if report_job_in_scope(job):
+        return False
+    error = _("%(user)s no longer reads the records of %(organization)s: no reports were prepared.") % {
+        "user": job.requested_by.username, "organization": job.organization.name,
+    }
+    ReportJob.objects.filter(pk=job.pk).update(status=ReportJob.Status.FAILED, error=error, finished_at=timezone.now())
+    logger.info("Report job %s not prepared: %s", job.pk, error)
+    return True
 
 
 @shared_task

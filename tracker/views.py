@@ -16,7 +16,7 @@ from .models import ApiToken, ReportJob
 from .periods import PeriodError, add_months, current_term, current_year, parse_period, term_period, year_period
 from . import reports
 from .reports import month_report, parse_month, reports_workbook
-from .selectors import figures_for
+from .selectors import figures_for, report_job_in_scope
 from .tasks import generate_monthly_reports
 
 
@@ -186,7 +186,9 @@ def report_job_start(request, code):
 
 @login_required
 def report_job(request, pk):
-    job = get_object_or_404(ReportJob, pk=pk, requested_by=request.user)
+    job = get_object_or_404(ReportJob.objects.select_related("organization"), pk=pk, requested_by=request.user)
+    if not report_job_in_scope(job):
+        raise Http404  # the role that started it is gone: so are its page and its workbook
     if request.GET.get("download") and job.status == ReportJob.Status.DONE and job.file:
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
     return render(request, "tracker/report_job.html", {"job": job, "workbook_limit": reports.WORKBOOK_LIMIT})
