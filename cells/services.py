@@ -5,7 +5,7 @@ import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -185,6 +185,56 @@ def organization_merge(
     return into
 
 
+class TargetsChanged(ValidationError):
+    """Targets someone else changed since the user loaded them; nothing was saved. `current` holds their
+    counts now (None: no plan)."""
+
+    def __init__(self, current: dict[Organization, int | None]):
+        super().__init__(_("Some targets were changed by someone else in the meantime; nothing was saved."))
+        self.current = current
+
+
+def _target_period(year: int | None, term: Term | None) -> dict:
+    if (year is None) == (term is None):
+        raise ValidationError(_("Give either a year or a term, not both."))
+    return {"year": year} if year is not None else {"term": term}
+
+
+def _target_locked(organization: Organization, period: dict) -> Target | None:
+    return Target.objects.select_for_update().filter(organization=organization, **period).order_by().first()
+
+
+def _target_insert(
+    *, organization: Organization, period: dict, count: int, resolution: str, acting_user
+) -> tuple[Target, bool]:
+    """Create a missing target: (target, True). If another transaction created it first, that one, locked,
+    with False: the unique constraints made our insert wait for it to commit and then fail."""
+    target = Target(organization=organization, count=count, resolution=resolution, **period)
+    # Not the unique constraints: a check before the insert cannot see a target that another transaction is
+    # about to commit; the insert below is the check.
+    target.full_clean(validate_constraints=False)
+    target._history_user = acting_user
+    try:
+        with transaction.atomic():  # a savepoint: losing the race must leave the transaction usable
+            target.save(force_insert=True)
+    except IntegrityError:
+        existing = _target_locked(organization, period)
+        if existing is None:
+            raise
+        return existing, False
+    snapshots_invalidate(organization_ids=lineage_ids(organization))
+    return target, True
+
+
+def _target_update(target: Target, *, organization: Organization, count: int, resolution: str, acting_user) -> None:
+    target.count = count
+    target.resolution = resolution
+    target.full_clean(validate_constraints=False)
+    target._history_user = acting_user
+    target.save(update_fields=["count", "resolution"])
+    snapshots_invalidate(organization_ids=lineage_ids(organization))
+
+
 @transaction.atomic
 def target_set(
     *,
@@ -195,19 +245,21 @@ def target_set(
     resolution: str = "",
     acting_user: AbstractBaseUser | None = None,
 ) -> Target:
-    """Create or change an organization's target for one year or one term."""
-    if (year is None) == (term is None):
-        raise ValidationError(_("Give either a year or a term, not both."))
+    """Create or change an organization's target for one year or one term.
+
+    Two people creating the same missing target at once both succeed: the later save changes what the
+    first created, as if they had come one after the other."""
+    period = _target_period(year, term)
     if count < 0:
         raise ValidationError(_("A target cannot be negative."))
-    lookup = {"organization": organization, "year": year} if year is not None else {"organization": organization, "term": term}
-    target = Target.objects.select_for_update().filter(**lookup).order_by().first() or Target(**lookup)
-    target.count = count
-    target.resolution = resolution
-    target.full_clean()
-    target._history_user = acting_user
-    target.save()
-    snapshots_invalidate(organization_ids=lineage_ids(organization))
+    target = _target_locked(organization, period)
+    if target is None:
+        target, created = _target_insert(
+            organization=organization, period=period, count=count, resolution=resolution, acting_user=acting_user
+        )
+        if created:
+            return target
+    _target_update(target, organization=organization, count=count, resolution=resolution, acting_user=acting_user)
     return target
 
 
@@ -239,21 +291,52 @@ def organization_split(
 
 @transaction.atomic
 def targets_set_many(
-    *, counts: dict[Organization, int | None], year: int | None = None, term: Term | None = None,
-    acting_user: AbstractBaseUser | None = None,
+    *, counts: dict[Organization, int | None], loaded: dict[Organization, int | None] | None = None,
+    year: int | None = None, term: Term | None = None, acting_user: AbstractBaseUser | None = None,
 ) -> int:
-    """Set several organizations' targets for one period at once; None removes a target (no plan)."""
-    changed = 0
-    for organization, count in counts.items():
-        lookup = {"year": year} if year is not None else {"term": term}
-        existing = Target.objects.filter(organization=organization, **lookup).first()
-        if count is None:
-            if existing:
-                existing._history_user = acting_user
-                existing.delete()
-                snapshots_invalidate(organization_ids=lineage_ids(organization))
+    """Set several organizations' targets for one period at once; None removes a target (no plan).
+
+    Only the organizations in `counts` change. `loaded` holds the counts the user was shown: a row still
+    at its loaded count is left alone, whatever it is now, and a row someone else changed since is not
+    overwritten: TargetsChanged lists every such row with its count now, and nothing is saved.
+    Returns how many targets changed."""
+    period = _target_period(year, term)
+    if any(count is not None and count < 0 for count in counts.values()):
+        raise ValidationError(_("A target cannot be negative."))
+    loaded = loaded or {}
+    # In one order (the rows locked by id, then the writes by organization), so that two tables saved at
+    # once over the same rows wait for each other instead of deadlocking.
+    wanted = sorted(
+        (org for org, count in counts.items() if org not in loaded or loaded[org] != count),
+        key=lambda organization: organization.pk,
+    )
+    locked = {
+        target.organization_id: target
+        for target in Target.objects.select_for_update().filter(organization__in=wanted, **period).order_by("pk")
+    }
+    changed, conflicts = 0, {}
+    for organization in wanted:
+        count, target = counts[organization], locked.get(organization.pk)
+        if target is None and count is not None and loaded.get(organization) is None:
+            target, created = _target_insert(
+                organization=organization, period=period, count=count, resolution="", acting_user=acting_user
+            )
+            if created:
                 changed += 1
-        elif existing is None or existing.count != count:
-            target_set(organization=organization, count=count, year=year, term=term, acting_user=acting_user)
+                continue
+        now = None if target is None else target.count
+        if now == count:
+            continue
+        if organization in loaded and now != loaded[organization]:
+            conflicts[organization] = now
+        elif count is None:
+            target._history_user = acting_user
+            target.delete()
+            snapshots_invalidate(organization_ids=lineage_ids(organization))
             changed += 1
+        else:
+            _target_update(target, organization=organization, count=count, resolution="", acting_user=acting_user)
+            changed += 1
+    if conflicts:
+        raise TargetsChanged(conflicts)  # the transaction rolls back what the other rows wrote
     return changed

@@ -79,18 +79,55 @@ def month_report(organization: Organization, month: datetime.date, today: dateti
     }
 
 
+# Characters Excel refuses in a sheet title, and the control characters XML cannot carry.
+_SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f-\x9f]")
+_SHEET_TITLE_ENDS = re.compile(r"^[\s']+|[\s']+$")
+_SHEET_TITLE_UNITS = 31  # Excel's limit, counted in UTF-16 code units
+
+
+def _utf16_prefix(text: str, units: int) -> str:
+    """The longest start of `text` that fits in `units` UTF-16 code units."""
+    used = 0
+    for index, char in enumerate(text):
+        used += 2 if ord(char) > 0xFFFF else 1
+        if used > units:
+            return text[:index]
+    return text
+
+
+def sheet_titles(names: list[str]) -> list[str]:
+    """One title per name that Excel accepts: at most 31 characters, none of []:*?/\\, not blank, no apostrophe
+    at either end, not "History", and unique without regard to case. A name that collides gets "-2", "-3"…
+    in place of its last characters; one that cleans to nothing becomes "Sheet"."""
+    taken = {"history"}  # reserved by Excel
+    # One counter per stem that every numbered title keeps (31 units less "-99999"), so that thousands of
+    # names sharing their start are numbered in one pass instead of each trying every number from 2 again.
+    next_number: dict[str, int] = {}
+    titles = []
+    for name in names:
+        cleaned = _SHEET_TITLE_ENDS.sub("", _SHEET_TITLE_FORBIDDEN.sub("-", name))
+        base = _SHEET_TITLE_ENDS.sub("", _utf16_prefix(cleaned, _SHEET_TITLE_UNITS)) or _("Sheet")
+        stem = _utf16_prefix(base, _SHEET_TITLE_UNITS - 6).casefold()
+        title, number = base, next_number.get(stem, 2)
+        # Ends: every numbered title is new to `taken` or one of its finitely many titles.
+        while title.casefold() in taken:
+            suffix = f"-{number}"
+            title = _utf16_prefix(base, _SHEET_TITLE_UNITS - len(suffix)) + suffix
+            number += 1
+        next_number[stem] = number
+        taken.add(title.casefold())
+        titles.append(title)
+    return titles
+
+
 def reports_workbook(reports: list[dict]) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     categories = dict(OccupationCategory.choices)
     bold = Font(bold=True)
-    used_titles = set()
-    for report in reports:
+    titles = sheet_titles([report["organization"].code for report in reports])
+    for report, title in zip(reports, titles):
         org, data = report["organization"], report["data"]
-        title = re.sub(r"[\[\]:*?/\\]", "-", org.code)[:28]
-        while title in used_titles:
-            title = title[:26] + f"-{len(used_titles) % 100}"
-        used_titles.add(title)
         sheet = workbook.create_sheet(title)
         sheet.append([org.name])
         sheet["A1"].font = Font(bold=True, size=14)

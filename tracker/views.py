@@ -1,4 +1,6 @@
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
 from cells.models import Organization, Target, Term
-from cells.services import targets_set_many
+from cells.services import TargetsChanged, targets_set_many
 from cells.selectors import RECORD_ROLES, ancestors, organization_for_user, role_roots, units_of, within
 
 from .models import ApiToken, ReportJob
@@ -214,9 +216,26 @@ def recent_changes(request):
     return render(request, "tracker/recent_changes.html", {"changes": changes[:200]})
 
 
+_PEOPLE = re.compile(r"[0-9]{1,6}")
+
+
+def _target_from_form(raw: str) -> int | None:
+    """A box of the targets table: empty for no plan, else a whole number of people. ASCII digits only:
+    str.isdigit() takes "²" and "٣", which int() then refuses or reads."""
+    raw = raw.strip()
+    if raw == "":
+        return None
+    if not _PEOPLE.fullmatch(raw) or int(raw) > 100000:
+        raise ValueError(raw)
+    return int(raw)
+
+
 @login_required
 def targets_edit(request, code):
-    """Staff set the targets of an organization and its units for one year or term, in one table."""
+    """Staff set the targets of an organization and its units for one year or term, in one table.
+
+    Each row carries the count it was loaded with, so that a row someone else changed meanwhile is
+    reported instead of overwritten; a row the form does not send is left as it is."""
     organization = organization_for_user(request.user, code, roles={"staff"})
     today = timezone.localdate()
     try:
@@ -224,26 +243,56 @@ def targets_edit(request, code):
     except PeriodError as error:
         return render(request, "tracker/bad_period.html", {"error": str(error), "organization": organization}, status=400)
     units = [organization, *units_of(organization).filter(is_active=True)]
-    current = dict(Target.objects.filter(organization__in=units, **period.target_lookup).values_list("organization_id", "count"))
-    errors, values = {}, {unit.pk: current.get(unit.pk) for unit in units}
+    targets = Target.objects.filter(organization__in=units, **period.target_lookup)
+    current = dict(targets.values_list("organization_id", "count"))
+    rows = {unit.pk: {"unit": unit, "value": current.get(unit.pk), "loaded": current.get(unit.pk), "error": None}
+            for unit in units}
+    status = 200
     if request.method == "POST":
-        counts = {}
+        counts, loaded = {}, {}
         for unit in units:
-            raw = request.POST.get(f"target-{unit.pk}", "").strip()
-            values[unit.pk] = raw
-            if raw == "":
-                counts[unit] = None
-            elif raw.isdigit() and int(raw) <= 100000:
-                counts[unit] = int(raw)
+            row, box, was = rows[unit.pk], f"target-{unit.pk}", f"loaded-{unit.pk}"
+            if box not in request.POST:
+                continue
+            row["value"] = request.POST[box]
+            try:
+                counts[unit] = _target_from_form(row["value"])
+                if was in request.POST:
+                    row["loaded"] = request.POST[was]
+                    loaded[unit] = _target_from_form(row["loaded"])
+            except ValueError:
+                row["error"] = _("Enter a whole number of people (0 to 100000), or leave empty for no plan.")
+                status = 400
+        if status == 200:
+            try:
+                changed = targets_set_many(
+                    counts=counts, loaded=loaded, year=period.year, term=period.term, acting_user=request.user
+                )
+            except TargetsChanged as conflict:
+                messages.error(request, conflict.messages[0])
+                _targets_rebase(rows, counts, loaded, dict(targets.values_list("organization_id", "count")), conflict)
+                status = 409
             else:
-                errors[unit.pk] = _("Enter a whole number of people (0 to 100000), or leave empty for no plan.")
-        if not errors:
-            changed = targets_set_many(
-                counts=counts, year=period.year, term=period.term, acting_user=request.user
-            )
-            messages.success(request, _("%(count)d targets saved.") % {"count": changed})
-            return redirect(f"{request.path}?period={period.key}")
-    rows = [{"unit": unit, "value": values[unit.pk], "error": errors.get(unit.pk)} for unit in units]
+                messages.success(request, _("%(count)d targets saved.") % {"count": changed})
+                return redirect(f"{request.path}?period={period.key}")
     return render(request, "tracker/targets.html", {
-        "organization": organization, "period": period, "rows": rows, "period_choices": _period_choices(today),
-    }, status=400 if errors else 200)
+        "organization": organization, "period": period, "rows": list(rows.values()),
+        "period_choices": _period_choices(today),
+    }, status=status)
+
+
+def _targets_rebase(rows: dict, counts: dict, loaded: dict, now: dict, conflict: TargetsChanged) -> None:
+    """After a conflict the table starts from the counts of now: what the user typed stays in the boxes
+    they changed, the others show the count of now, and saving again replaces the rows reported."""
+    for unit_id, row in rows.items():
+        unit = row["unit"]
+        if unit not in counts or (unit in loaded and loaded[unit] == counts[unit]):
+            row["value"] = now.get(unit_id)
+        row["loaded"] = now.get(unit_id)
+        if unit in conflict.current:
+            if now.get(unit_id) is None:
+                row["error"] = _("Removed by someone else since you opened the page: no plan now. Save again to set it.")
+            else:
+                row["error"] = _(
+                    "Changed by someone else since you opened the page: now %(count)s. Save again to replace it."
+                ) % {"count": now[unit_id]}
