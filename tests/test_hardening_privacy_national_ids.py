@@ -60,9 +60,10 @@ def test_a_superuser_reads_the_whole_id(client, person):
     assert FULL in client.get(f"/candidates/{person.pk}/").content.decode()
 
 
-@pytest.mark.parametrize("page", ["/candidates/{pk}/", "/candidates/{pk}/dossier/"])
-def test_a_secretary_sees_the_id_masked_on_the_candidate_page_and_the_dossier(secretary, person, page):
-    content = secretary.get(page.format(pk=person.pk)).content.decode()
+# Not named "page": that is pytest-playwright's fixture, which would run the test among the browser tests.
+@pytest.mark.parametrize("url", ["/candidates/{pk}/", "/candidates/{pk}/dossier/"])
+def test_a_secretary_sees_the_id_masked_on_the_candidate_page_and_the_dossier(secretary, person, url):
+    content = secretary.get(url.format(pk=person.pk)).content.decode()
     assert MASKED in content
     assert FULL not in content
 
