@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .models import Admission, AwarenessClass, Candidate, ClassAttendance, DayOff, DossierDocument, PartyMember, RuleSet, StageEvent
+from .models import ExportLog
 
 
 class StageEventInline(admin.TabularInline):
@@ -178,3 +179,24 @@ class DossierDocumentAdmin(SimpleHistoryAdmin):
     list_filter = ["form_code"]
     search_fields = ["candidate__full_name", "document_number"]
     autocomplete_fields = ["candidate", "introducer"]
+
+
+@admin.register(ExportLog)
+class ExportLogAdmin(admin.ModelAdmin):
+    """Read-only: a log that its readers could edit would account for nothing."""
+
+    list_display = ["exported_at", "username", "kind", "subject", "people"]
+    list_filter = ["kind"]
+    search_fields = ["username", "subject"]
+    date_hierarchy = "exported_at"
+    fields = ["exported_at", "username", "user", "kind", "subject", "people"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -20,6 +20,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from cells.models import Organization
 
+from . import workbooks
 from .forms import CandidateForm, cells_within
 from .models import Candidate, EducationLevel, Gender, OccupationCategory, Source
 
@@ -66,16 +67,12 @@ def template_workbook(kind: str) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Danh sách"
-    sheet.append([str(label) for _key, label in columns])
-    for index in range(len(columns)):
-        sheet.column_dimensions[chr(ord("A") + index)].width = 24
+    workbooks.header_row(sheet, [str(label) for _key, label in columns], widths=[24] * len(columns))
     if kind == "candidates":
         values = workbook.create_sheet(_("Allowed values"))
         for key, choices in CHOICES.items():
-            values.append([str(dict(CANDIDATE_COLUMNS)[key])] + [str(label) for label in choices.labels])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+            workbooks.append_row(values, [str(dict(CANDIDATE_COLUMNS)[key])] + [str(label) for label in choices.labels])
+    return workbooks.save(workbook)
 
 
 def _text(value) -> str:

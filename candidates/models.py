@@ -548,3 +548,34 @@ class ImportJob(models.Model):
     @property
     def error_rows(self) -> int:
         return sum(1 for row in self.rows if row["errors"])
+
+
+class ExportLog(models.Model):
+    """One export of personal data: who took which list, when, filtered how, naming how many people
+    (Nghị định 13/2023/NĐ-CP asks that processing of sensitive data can be accounted for)."""
+
+    class Kind(models.TextChoices):
+        CANDIDATE_LIST = "candidate_list", _("Candidate list (Excel)")
+        CLASS_ROSTER = "class_roster", _("Class roster (Excel)")
+        DOSSIER = "dossier", _("Dossier (print view)")
+        REPORT_PAGE = "report_page", _("Monthly report (page)")
+        REPORT_WORKBOOK = "report_workbook", _("Monthly report (Excel)")
+        REPORT_JOB = "report_job", _("Monthly reports of the units (Excel)")
+
+    # The user may be deleted later; the name they had stays in the log.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    username = models.CharField(_("user name"), max_length=150)
+    exported_at = models.DateTimeField(_("exported at"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("export"), max_length=24, choices=Kind.choices)
+    subject = models.CharField(_("filter or record"), max_length=500, blank=True)
+    people = models.PositiveIntegerField(_("people"))
+
+    class Meta:
+        verbose_name = _("export of personal data")
+        verbose_name_plural = _("exports of personal data")
+        ordering = ["-exported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.username} – {self.get_kind_display()} ({self.people})"

@@ -30,6 +30,7 @@ from .models import (
     age_on,
 )
 from . import rules, selectors
+from .models import ExportLog
 
 
 
@@ -541,3 +542,14 @@ def class_enroll_roster(
     for candidate in chosen:
         class_enroll(awareness_class=awareness_class, candidate=candidate, acting_user=acting_user)
     return len(chosen)
+
+
+def export_log_record(*, user, kind: str, subject: str, people: int) -> ExportLog:
+    """Write down one export of personal data (a workbook, a print view or a report naming people)."""
+    return ExportLog.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        username=getattr(user, "username", "") or "",
+        kind=kind,
+        subject=subject[: ExportLog._meta.get_field("subject").max_length],
+        people=people,
+    )

@@ -17,6 +17,7 @@ urlpatterns = [
     path("classes/", views_classes.class_list, name="class_list"),
     path("classes/new/", views_classes.class_create, name="class_create"),
     path("classes/<int:pk>/", views_classes.class_detail, name="class_detail"),
+    path("classes/<int:pk>/attendees.xlsx", views_classes.class_export, name="class_export"),
     path("classes/<int:pk>/enroll/", views_classes.class_enroll, name="class_enroll"),
     path("classes/<int:pk>/add-person/", views_classes.class_add_person, name="class_add_person"),
     path("classes/<int:pk>/roster/", views_classes.class_roster, name="class_roster"),

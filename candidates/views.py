@@ -1,5 +1,3 @@
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -13,16 +11,16 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from cells.selectors import organization_for_user, record_roots, staff_roots, subtrees_q, within
 from tracker.querysets import count_up_to
 from tracker.widgets import search_response
 
-from . import rules, selectors, services
+from . import rules, selectors, services, workbooks
 from .filters import CandidateFilter
 from .forms import SEARCHES, CandidateForm, DocumentForm, StepForm, add_service_errors
-from .models import Admission, Candidate, Stage
+from .models import Admission, Candidate, ExportLog, Stage
+from .privacy import NationalIds
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 20_000
@@ -81,7 +79,7 @@ def candidate_list(request):
         candidates = candidates.filter(pk__in=overdue_ids)
     if request.GET.get("export") == "xlsx":
         if count_up_to(candidates, EXPORT_LIMIT) <= EXPORT_LIMIT:
-            return _export(candidates)
+            return _export(request, candidates)
         # A workbook of a country-wide list would hold a web worker and its memory for a long time.
         messages.error(
             request, _("More than %(n)s people match: filter the list before exporting it.") % {"n": intcomma(EXPORT_LIMIT)}
@@ -97,19 +95,26 @@ def candidate_list(request):
     )
 
 
-def _export(candidates) -> HttpResponse:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "quan-chung"
-    sheet.append([_("Full name"), _("Date of birth"), _("Gender"), _("National ID"), _("Occupation"), _("Cell"),
-                  _("Stage"), _("Since")])
-    for c in candidates.select_related("home_cell"):
-        sheet.append([c.full_name, c.date_of_birth.strftime("%d/%m/%Y"), c.get_gender_display(), c.national_id or "",
-                      c.get_occupation_category_display(), c.home_cell.name, c.get_stage_display(),
-                      c.stage_date.strftime("%d/%m/%Y")])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+def _export(request, candidates) -> HttpResponse:
+    national_ids = NationalIds(request.user)
+    rows = (
+        [c.full_name, c.date_of_birth, c.get_gender_display(), national_ids.shown(c), c.get_occupation_category_display(),
+         c.home_cell.name, c.get_stage_display(), c.stage_date]
+        for c in candidates.select_related("home_cell")
+    )
+    content, people = workbooks.list_workbook(
+        "quan-chung",
+        [_("Full name"), _("Date of birth"), _("Gender"), _("National ID"), _("Occupation"), _("Cell"), _("Stage"), _("Since")],
+        rows,
+        widths=[28, 13, 9, 15, 24, 28, 24, 12],
+    )
+    query = request.GET.copy()
+    query.pop("export", None)
+    query.pop("page", None)
+    services.export_log_record(
+        user=request.user, kind=ExportLog.Kind.CANDIDATE_LIST, subject=query.urlencode(), people=people
+    )
+    response = HttpResponse(content, content_type=workbooks.CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="quan-chung-uu-tu.xlsx"'
     return response
 
@@ -236,6 +241,10 @@ def candidate_document(request, pk):
 @login_required
 def candidate_dossier(request, pk):
     candidate = _get_candidate_for_user(request, pk)
+    # The print view is how a dossier leaves the app: on paper.
+    services.export_log_record(
+        user=request.user, kind=ExportLog.Kind.DOSSIER, subject=f"#{candidate.pk} {candidate.full_name}", people=1
+    )
     return render(request, "candidates/candidate_dossier.html", _detail_context(request, candidate))
 
 

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 
 from cells.selectors import record_roots, staff_roots, subtrees_q, within
 
-from . import services
+from . import services, workbooks
 from .selectors import attendances_within
 from .forms import CandidateForm, DateInput, add_service_errors, committees_within, searchable
-from .models import AwarenessClass, Candidate, ClassAttendance
+from .models import AwarenessClass, Candidate, ClassAttendance, ExportLog
+from .privacy import NationalIds
 
 
 class ClassForm(forms.ModelForm):
@@ -134,6 +135,35 @@ def _class_context(request, awareness_class, **forms_):
 def class_detail(request, pk):
     awareness_class = _get_class_for_user(request, pk)
     return render(request, "candidates/class_detail.html", _class_context(request, awareness_class))
+
+
+@login_required
+def class_export(request, pk):
+    """The attendees within the reader's record scope, as a workbook to print or hand to the teachers."""
+    awareness_class = _get_class_for_user(request, pk)
+    attendances = (
+        attendances_within(awareness_class, record_roots(request.user))
+        .select_related("candidate__home_cell")
+        .order_by("candidate__full_name", "pk")
+    )
+    national_ids = NationalIds(request.user)
+    rows = (
+        [a.candidate.full_name, a.candidate.date_of_birth, national_ids.shown(a.candidate), a.candidate.home_cell.name,
+         a.get_result_display(), a.certificate_number]
+        for a in attendances
+    )
+    content, people = workbooks.list_workbook(
+        "hoc-vien",
+        [_("Full name"), _("Date of birth"), _("National ID"), _("Cell"), _("Result"), _("Certificate number")],
+        rows,
+        widths=[28, 13, 15, 28, 16, 18],
+    )
+    services.export_log_record(
+        user=request.user, kind=ExportLog.Kind.CLASS_ROSTER, subject=f"#{awareness_class.pk} {awareness_class}", people=people
+    )
+    response = HttpResponse(content, content_type=workbooks.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="lop-{awareness_class.pk}-hoc-vien.xlsx"'
+    return response
 
 
 @login_required

@@ -30,6 +30,7 @@ URLS = [
     ("POST", "/candidates/{candidate}/step/"),
     ("POST", "/candidates/{candidate}/documents/"),
     ("GET", "/candidates/classes/{klass}/"),
+    ("GET", "/candidates/classes/{klass}/attendees.xlsx"),
     ("POST", "/candidates/classes/{klass}/enroll/"),
     ("POST", "/candidates/classes/{klass}/add-person/"),
     ("POST", "/candidates/classes/{klass}/roster/"),
@@ -132,6 +133,7 @@ EXPECTED_IN_SCOPE = {
     ("GET", "/candidates/{candidate}/edit/"): {"staff"},
     ("GET", "/candidates/{candidate}/dossier/"): {"secretary", "staff"},
     ("GET", "/candidates/classes/{klass}/"): {"secretary", "staff"},
+    ("GET", "/candidates/classes/{klass}/attendees.xlsx"): {"secretary", "staff"},
     # The monthly report lists people by name: not for viewers.
     ("GET", "/org/{org}/report/"): {"secretary", "staff"},
     ("GET", "/org/{org}/targets/"): {"staff"},

@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from candidates.models import Admission, OccupationCategory
+from candidates.workbooks import append_row
 from cells.models import Organization
 
 from .periods import month_end, year_period
@@ -59,12 +60,15 @@ def report_scope(organization: Organization) -> ReportScope:
     )
 
 
+def admissions_of_month(organization: Organization, month: datetime.date):
+    """The month's admissions in the organization's subtree (each credits every organization above it)."""
+    return Admission.objects.filter(credits__organization=organization, admitted_on__gte=month, admitted_on__lte=month_end(month))
+
+
 def month_report(organization: Organization, month: datetime.date, today: datetime.date) -> dict:
     figures = figures_for(organization, year_period(month.year), today)
     admissions = (
-        Admission.objects.filter(
-            credits__organization=organization, admitted_on__gte=month, admitted_on__lte=month_end(month)
-        )
+        admissions_of_month(organization, month)
         .select_related("candidate", "cell")
         .order_by("admitted_on", "candidate__full_name")
     )
@@ -129,37 +133,40 @@ def reports_workbook(reports: list[dict]) -> bytes:
     for report, title in zip(reports, titles):
         org, data = report["organization"], report["data"]
         sheet = workbook.create_sheet(title)
-        sheet.append([org.name])
+        append_row(sheet, [org.name])
         sheet["A1"].font = Font(bold=True, size=14)
-        sheet.append([_("Monthly report"), report["month"].strftime("%m/%Y")])
-        sheet.append([_("Figures as of"), report["figures"].computed_at.strftime("%d/%m/%Y %H:%M")])
-        sheet.append([])
-        sheet.append([_("Year"), _("Admitted"), _("Target"), "%", _("Sum of the units' own targets"), _("In the pipeline"), _("Forecast")])
-        sheet.append([data["period_label"], data["admitted"], data["target"], data["percent"], data["children_target"],
-                      data["pipeline_total"], data["forecast"]])
-        sheet.append([])
-        sheet.append([_("Admissions this month")])
+        append_row(sheet, [_("Monthly report"), report["month"].strftime("%m/%Y")])
+        append_row(sheet, [_("Figures as of"), report["figures"].computed_at.strftime("%d/%m/%Y %H:%M")])
+        append_row(sheet, [])
+        append_row(sheet, [_("Year"), _("Admitted"), _("Target"), "%", _("Sum of the units' own targets"), _("In the pipeline"), _("Forecast")])
+        append_row(sheet, [data["period_label"], data["admitted"], data["target"], data["percent"], data["children_target"],
+                           data["pipeline_total"], data["forecast"]])
+        append_row(sheet, [])
+        append_row(sheet, [_("Admissions this month")])
         sheet.cell(sheet.max_row, 1).font = bold
-        sheet.append([_("Full name"), _("Date of birth"), _("Occupation"), _("Cell"), _("Decision number"), _("Ceremony date")])
+        append_row(sheet, [_("Full name"), _("Date of birth"), _("Occupation"), _("Cell"), _("Decision number"), _("Ceremony date")])
         for admission in report["admissions"]:
-            sheet.append([admission.candidate.full_name, admission.candidate.date_of_birth.strftime("%d/%m/%Y"),
-                          str(categories.get(admission.occupation_category, "")), admission.cell.name,
-                          admission.decision_number, admission.admitted_on.strftime("%d/%m/%Y")])
-        sheet.append([])
-        sheet.append([_("Units behind or without a plan")])
+            append_row(sheet, [admission.candidate.full_name, admission.candidate.date_of_birth,
+                               str(categories.get(admission.occupation_category, "")), admission.cell.name,
+                               admission.decision_number, admission.admitted_on])
+        append_row(sheet, [])
+        append_row(sheet, [_("Units behind or without a plan")])
         sheet.cell(sheet.max_row, 1).font = bold
-        sheet.append([_("Unit"), _("Admitted"), _("Target"), "%"])
+        append_row(sheet, [_("Unit"), _("Admitted"), _("Target"), "%"])
         for child in report["lagging"]:
-            sheet.append([child["name"], child["admitted"], child["target"], child["percent"]])
-        sheet.append([])
-        sheet.append([_("Alerts")])
+            append_row(sheet, [child["name"], child["admitted"], child["target"], child["percent"]])
+        append_row(sheet, [])
+        append_row(sheet, [_("Alerts")])
         sheet.cell(sheet.max_row, 1).font = bold
         for alert in data["alerts"]:
             kind = _("no sourcing plan") if alert["kind"] == "no_plan" else _("source gap")
-            sheet.append([alert["name"], kind])
+            append_row(sheet, [alert["name"], kind])
         sheet.column_dimensions["A"].width = 40
         for column in "BCDEF":
             sheet.column_dimensions[column].width = 18
+        # One page wide when printed, however many admissions the month had.
+        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from candidates.models import AdmissionCredit, Gender, OccupationCategory, Stage
+from candidates.models import AdmissionCredit, ExportLog, Gender, OccupationCategory, Stage
+from candidates.services import export_log_record
 from cells.models import Organization, Target, Term
 from cells.services import TargetsChanged, targets_set_many
 from cells.selectors import RECORD_ROLES, ancestors, organization_for_user, role_roots, units_of, within
@@ -154,7 +155,13 @@ def monthly_report(request, code):
     except ValueError as error:
         return render(request, "tracker/bad_period.html", {"error": str(error), "organization": organization}, status=400)
     report = month_report(organization, month, today)
-    if request.GET.get("format") == "xlsx":
+    as_workbook = request.GET.get("format") == "xlsx"
+    # The report names the month's admitted people: it is an export of personal data, page or workbook.
+    export_log_record(
+        user=request.user, kind=ExportLog.Kind.REPORT_WORKBOOK if as_workbook else ExportLog.Kind.REPORT_PAGE,
+        subject=f"{organization.code} {month:%m/%Y}", people=len(report["admissions"]),
+    )
+    if as_workbook:
         response = HttpResponse(
             reports_workbook([report]),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -192,6 +199,11 @@ def report_job(request, pk):
     if not report_job_in_scope(job):
         raise Http404  # the role that started it is gone: so are its page and its workbook
     if request.GET.get("download") and job.status == ReportJob.Status.DONE and job.file:
+        # Every sheet's admissions are also on the top organization's sheet: its count is the people named.
+        export_log_record(
+            user=request.user, kind=ExportLog.Kind.REPORT_JOB, subject=f"{job.organization.code} {job.month:%m/%Y}",
+            people=reports.admissions_of_month(job.organization, job.month).count(),
+        )
         return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file.name.rsplit("/", 1)[-1])
     return render(request, "tracker/report_job.html", {"job": job, "workbook_limit": reports.WORKBOOK_LIMIT})
 

@@ -72,6 +72,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy every request comes from the proxy's address, which would lock a username out
+# for everyone: how many proxies in front of the app append the client's address to X-Forwarded-For
+# (1 for the README's nginx). 0, the default, ignores the header, which a client can then forge.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "tracker.proxies.client_ip_address"
 
 ROOT_URLCONF = "tracker.urls"
 
