@@ -81,10 +81,21 @@ def steps_user_may_record(user, candidate: Candidate, stages: Iterable[str]) -> 
     return [stage for stage in stages if allowed[_step_level(stage)]]
 
 
+# The probation's papers are written at the cell (the member's self-assessment, the mentor's, the summary
+# of opinions and the cell's own resolution on full membership) although the step they lead to, full
+# membership, is the deciding committee's: the cell files them.
+FILED_BY_THE_CELL = {"10-KNĐ": Stage.SOURCED, "11-KNĐ": Stage.SOURCED, "12-KNĐ": Stage.SOURCED, "13-KNĐ": Stage.SOURCED}
+
+
+def _filing_step(code: str) -> str:
+    return FILED_BY_THE_CELL.get(code, DOSSIER_FORMS[code][1])
+
+
 def forms_user_may_file(user, candidate: Candidate) -> list[str]:
-    """The dossier forms the user may file for this person: those of the steps they may record."""
-    stages = steps_user_may_record(user, candidate, {stage for _label, stage in DOSSIER_FORMS.values()})
-    return [code for code, (_label, stage) in DOSSIER_FORMS.items() if stage in stages]
+    """The dossier forms the user may file for this person: those of the steps they may record (the
+    probation's papers with the cell's steps)."""
+    stages = steps_user_may_record(user, candidate, {_filing_step(code) for code in DOSSIER_FORMS})
+    return [code for code in DOSSIER_FORMS if _filing_step(code) in stages]
 
 
 def attendances_within(awareness_class: AwarenessClass, roots) -> QuerySet[ClassAttendance]:

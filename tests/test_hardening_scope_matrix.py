@@ -263,7 +263,10 @@ def test_dossier_forms_through_the_pages_for_each_role(client, db, who):
     client.force_login(user_with(DEMO_ROLES[who], superuser=who == "superuser"))
     owners = {Stage.APPLIED: CELL, Stage.VERIFIED: CELL, Stage.CELL_RESOLUTION: CELL,
               Stage.COMMITTEE_RESOLUTION: COMMITTEE, Stage.DECIDED: DECISION, Stage.FULL_MEMBER: DECISION}
-    may = [code for code, (_label, stage) in DOSSIER_FORMS.items() if who in owners[stage]]
+    # The probation's papers (10–13-KNĐ) are written and filed at the cell.
+    filed_by = {code: CELL if code in ("10-KNĐ", "11-KNĐ", "12-KNĐ", "13-KNĐ") else owners[stage]
+                for code, (_label, stage) in DOSSIER_FORMS.items()}
+    may = [code for code in DOSSIER_FORMS if who in filed_by[code]]
     page = client.get(f"/candidates/{candidate.pk}/")
     if who not in READERS:
         assert page.status_code == 404

@@ -134,7 +134,8 @@ def test_dossier_forms_are_filed_by_whoever_records_their_step(client):
     secretary = logged_in(client, "tan-dong-ap-1", "secretary")
     page = secretary.get(f"/candidates/{candidate.pk}/")
     codes = [code for code, _label in page.context["document_form"].fields["form_code"].choices]
-    assert codes == ["2-KNĐ", "4-KNĐ", "5-KNĐ"]  # 1-, 3- and 6-KNĐ are filed; 8-KNĐ on is not the cell's
+    # 1-, 3- and 6-KNĐ are filed; 8- and 9-KNĐ are the committees'; the probation's papers are the cell's.
+    assert codes == ["2-KNĐ", "4-KNĐ", "5-KNĐ", "10-KNĐ", "11-KNĐ", "12-KNĐ", "13-KNĐ"]
     response = secretary.post(f"/candidates/{candidate.pk}/documents/", {"doc-form_code": "8-KNĐ", "doc-received_on": "10/03/2025"})
     assert response.status_code == 400
     assert not candidate.documents.filter(form_code="8-KNĐ").exists()
@@ -182,3 +183,11 @@ def test_superusers_record_everything(province_tree):
     candidate = CandidateFactory(home_cell=province_tree["cell"])
     assert all(may_record_step(admin, candidate, stage) for stage in Stage.values)
 
+
+
+def test_the_cell_files_the_probations_papers_and_the_deciding_committee_does_not_need_to(client):
+    candidate = person_at(Stage.CELL_RESOLUTION)
+    secretary = logged_in(client, "tan-dong-ap-1", "secretary")
+    response = secretary.post(f"/candidates/{candidate.pk}/documents/", {"doc-form_code": "13-KNĐ", "doc-received_on": "10/03/2025"})
+    assert response.status_code == 302
+    assert candidate.documents.filter(form_code="13-KNĐ").exists()
