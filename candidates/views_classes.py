@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from cells.selectors import record_roots, staff_roots, subtrees_q, within
 
-from . import services
-from .forms import CandidateForm, DateInput, add_service_errors, committees_within, searchable
+from . import dates, services
+from .forms import CandidateForm, DateInput, add_service_errors, committees_within, in_window, searchable
 from .models import AwarenessClass, Candidate, ClassAttendance
 
 
@@ -28,6 +28,12 @@ class ClassForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["organizer"].queryset = committees_within(roots)
         searchable(self.fields["organizer"], "committees")
+
+    def clean_start_date(self):
+        return in_window(self.cleaned_data["start_date"], dates.planned_date_error(self.cleaned_data["start_date"]))
+
+    def clean_end_date(self):
+        return in_window(self.cleaned_data["end_date"], dates.planned_date_error(self.cleaned_data["end_date"]))
 
     def clean(self):
         cleaned = super().clean()
