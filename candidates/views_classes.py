@@ -133,8 +133,14 @@ def class_detail(request, pk):
 @require_POST
 def class_enroll(request, pk):
     awareness_class = _get_class_for_user(request, pk, to_change=True)
+    try:
+        # An id the database can hold: "", "abc" or 2**64 would otherwise fail in the query.
+        candidate_id = forms.IntegerField(min_value=1, max_value=2**63 - 1).clean(request.POST.get("candidate"))
+    except ValidationError:
+        messages.error(request, _("Choose the person to add from the search results."))
+        return render(request, "candidates/class_detail.html", _class_context(request, awareness_class), status=400)
     candidate = Candidate.objects.filter(
-        subtrees_q(staff_roots(request.user), field="home_cell__path"), pk=request.POST.get("candidate")
+        subtrees_q(staff_roots(request.user), field="home_cell__path"), pk=candidate_id
     ).first()
     if candidate is None:
         raise Http404
