@@ -35,6 +35,8 @@ class CandidateAdminForm(forms.ModelForm):
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
+        if self.instance.pk:
+            return in_window(born, services.birth_date_change_error(self.instance, born))
         return in_window(born, dates.birth_date_error(born))
 
 

@@ -97,7 +97,7 @@ EDITABLE_FIELDS = [
 ]
 
 
-def _birth_date_change_error(candidate: Candidate, born: datetime.date) -> str | None:
+def birth_date_change_error(candidate: Candidate, born: datetime.date) -> str | None:
     """A date of birth in its window, and by which the person was 16 at their first recorded step."""
     error = dates.birth_date_error(born)
     if error or born == candidate.date_of_birth:
@@ -114,7 +114,7 @@ def _birth_date_change_error(candidate: Candidate, born: datetime.date) -> str |
 def candidate_update(*, candidate: Candidate, data: dict, acting_user: AbstractBaseUser | None = None) -> Candidate:
     """Change a person's identity or cell; the history keeps the previous values."""
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
-    dates.refuse({"date_of_birth": _birth_date_change_error(candidate, data["date_of_birth"])})
+    dates.refuse({"date_of_birth": birth_date_change_error(candidate, data["date_of_birth"])})
     old_cell = candidate.home_cell
     if data["home_cell"] != old_cell:
         require_active_cell(data["home_cell"])

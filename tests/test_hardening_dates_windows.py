@@ -346,3 +346,20 @@ def test_the_admin_merge_action_refuses_an_effective_date_in_2100(admin_client_d
     assert planned_message() in [str(message) for message in response.context["messages"]]
     assert Organization.objects.get(pk=tree["cell_b"].pk).is_active
 
+
+
+def test_the_admin_refuses_a_birth_date_that_makes_the_person_under_16_at_their_first_step(admin_client_demo):
+    candidate = CandidateFactory(home_cell=cell(), date_of_birth=D(1995, 5, 17), sourced_on=D(2023, 1, 10))
+    url = reverse("admin:candidates_candidate_change", args=[candidate.pk])
+    form = admin_client_demo.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and name != "mentors"}
+    data.update(
+        home_cell=candidate.home_cell_id, date_of_birth="01/06/2008",
+        **{f"stage_events-{key}": value for key, value in {"TOTAL_FORMS": 0, "INITIAL_FORMS": 0}.items()},
+    )
+    response = admin_client_demo.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["date_of_birth"] == [
+        _("The person would have been under %(years)d at their first step (%(date)s).") % {"years": 16, "date": "10/01/2023"}
+    ]
+    assert Candidate.objects.get(pk=candidate.pk).date_of_birth == D(1995, 5, 17)
