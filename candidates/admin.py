@@ -5,7 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import dates, services
+from .forms import in_window
 from .models import Admission, AwarenessClass, Candidate, ClassAttendance, DayOff, DossierDocument, PartyMember, RuleSet, StageEvent
 from .models import ExportLog
 
@@ -32,6 +33,12 @@ class CandidateAdminForm(forms.ModelForm):
         if cell != getattr(self.instance, "home_cell", None):
             services.require_active_cell(cell)
         return cell
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if self.instance.pk:
+            return in_window(born, services.birth_date_change_error(self.instance, born))
+        return in_window(born, dates.birth_date_error(born))
 
 
 @admin.register(Candidate)
@@ -82,6 +89,18 @@ class PartyMemberAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["organization"]
 
 
+class AwarenessClassAdminForm(forms.ModelForm):
+    class Meta:
+        model = AwarenessClass
+        fields = "__all__"
+
+    def clean_start_date(self):
+        return in_window(self.cleaned_data["start_date"], dates.planned_date_error(self.cleaned_data["start_date"]))
+
+    def clean_end_date(self):
+        return in_window(self.cleaned_data["end_date"], dates.planned_date_error(self.cleaned_data["end_date"]))
+
+
 class ClassAttendanceInline(admin.TabularInline):
     model = ClassAttendance
     extra = 0
@@ -90,6 +109,7 @@ class ClassAttendanceInline(admin.TabularInline):
 
 @admin.register(AwarenessClass)
 class AwarenessClassAdmin(SimpleHistoryAdmin):
+    form = AwarenessClassAdminForm
     list_display = ["name", "organizer", "start_date", "end_date", "place", "attendee_count"]
     list_filter = ["organizer"]
     search_fields = ["name", "place", "organizer__name"]
@@ -118,6 +138,11 @@ class AdmissionAdminForm(forms.ModelForm):
             candidate = cleaned.get("candidate")
             if candidate is not None and Admission.objects.filter(candidate=candidate).exists():
                 self.add_error("candidate", _("%(name)s has already been admitted.") % {"name": candidate.full_name})
+            for field in ("decision_date", "admitted_on"):
+                if cleaned.get(field) and candidate is not None:
+                    error = dates.step_date_error(cleaned[field], born=candidate.date_of_birth)
+                    if error:
+                        self.add_error(field, error)
         return cleaned
 
 
@@ -173,8 +198,24 @@ class DayOffAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
 
 
+class DossierDocumentAdminForm(forms.ModelForm):
+    class Meta:
+        model = DossierDocument
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        candidate, received_on = cleaned.get("candidate"), cleaned.get("received_on")
+        if candidate is not None and received_on:
+            error = dates.step_date_error(received_on, born=candidate.date_of_birth)
+            if error:
+                self.add_error("received_on", error)
+        return cleaned
+
+
 @admin.register(DossierDocument)
 class DossierDocumentAdmin(SimpleHistoryAdmin):
+    form = DossierDocumentAdminForm
     list_display = ["candidate", "form_code", "received_on", "document_number", "introducer"]
     list_filter = ["form_code"]
     search_fields = ["candidate__full_name", "document_number"]

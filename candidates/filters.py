@@ -1,10 +1,27 @@
 import django_filters
+from django import forms
 from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
 
 from cells.models import Organization
 
+from .dates import step_window
 from .models import Candidate, OccupationCategory, Stage
+
+
+class YearFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class CandidateFilterForm(forms.Form):
+    def clean_year(self):
+        year = self.cleaned_data.get("year")
+        # Outside the years a step can be dated in, the database's date functions fail (year 0, 10001).
+        first, last = (day.year for day in step_window(None, timezone.localdate()))
+        if year is not None and not first <= year <= last:
+            raise forms.ValidationError(gettext("Enter a year between %(first)d and %(last)d.") % {"first": first, "last": last})
+        return year
 
 
 class CandidateFilter(django_filters.FilterSet):
@@ -12,11 +29,12 @@ class CandidateFilter(django_filters.FilterSet):
     org = django_filters.CharFilter(label=_("organization (code)"), method="in_subtree")
     stage = django_filters.ChoiceFilter(label=_("stage"), choices=Stage.choices)
     occupation_category = django_filters.ChoiceFilter(label=_("occupation category"), choices=OccupationCategory.choices)
-    year = django_filters.NumberFilter(label=_("sourced in (year)"), field_name="stage_events__occurred_on", method="sourced_in")
+    year = YearFilter(label=_("sourced in (year)"), field_name="stage_events__occurred_on", method="sourced_in")
 
     class Meta:
         model = Candidate
         fields = ["q", "org", "stage", "occupation_category", "year"]
+        form = CandidateFilterForm
 
     def search(self, queryset, name, value):
         value = " ".join(value.split())

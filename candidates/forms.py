@@ -11,7 +11,7 @@ from cells.models import CELL_KINDS, Organization
 from cells.selectors import ORGANIZATION_SEARCH_ORDER, organization_label, organization_matches, subtrees_q
 from tracker.widgets import search_when_many
 
-from . import rules
+from . import dates, rules
 from .models import Candidate, DOSSIER_FORMS, PartyMember, Stage
 from .selectors import forms_user_may_file, steps_user_may_record
 
@@ -22,6 +22,13 @@ class DateInput(forms.DateInput):
     def __init__(self, **kwargs):
         attrs = {"placeholder": "dd/mm/yyyy", "inputmode": "numeric", "autocomplete": "off", **kwargs.pop("attrs", {})}
         super().__init__(format="%d/%m/%Y", attrs=attrs, **kwargs)
+
+
+def in_window(day, error: str | None):
+    """`day` for a form's clean_<field>, or the window's message (candidates/dates.py) next to the field."""
+    if error:
+        raise forms.ValidationError(error)
+    return day
 
 
 def cells_within(roots):
@@ -102,6 +109,17 @@ class CandidateForm(forms.ModelForm):
     def clean_full_name(self):
         return " ".join(self.cleaned_data["full_name"].split())
 
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        return in_window(born, dates.birth_date_error(born))
+
+    def clean(self):
+        cleaned = super().clean()
+        sourced_on = cleaned.get("sourced_on")
+        if sourced_on and (error := dates.step_date_error(sourced_on, born=cleaned.get("date_of_birth"))):
+            self.add_error("sourced_on", error)
+        return cleaned
+
 
 class StepForm(forms.Form):
     stage = forms.ChoiceField(label=_("step"))
@@ -117,9 +135,14 @@ class StepForm(forms.Form):
 
     def __init__(self, *args, candidate: Candidate, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.candidate = candidate
         # Only the next steps this user's organization owns: a step posted by hand is "not a valid choice".
         stages = steps_user_may_record(user, candidate, rules.next_stages(candidate.stage))
         self.fields["stage"].choices = [(stage, Stage(stage).label) for stage in stages]
+
+    def clean_occurred_on(self):
+        day = self.cleaned_data["occurred_on"]
+        return in_window(day, dates.step_date_error(day, born=self.candidate.date_of_birth))
 
 
 class DocumentForm(forms.Form):
@@ -134,6 +157,7 @@ class DocumentForm(forms.Form):
 
     def __init__(self, *args, candidate: Candidate, user, **kwargs):
         super().__init__(*args, **kwargs)
+        self.candidate = candidate
         filed = set(candidate.documents.values_list("form_code", flat=True))
         # A form is filed by whoever records the step it is needed for.
         may_file = set(forms_user_may_file(user, candidate))
@@ -144,6 +168,10 @@ class DocumentForm(forms.Form):
         # Members of the candidate's own committee (the cell's parent subtree).
         committee = Organization.objects.get_parent(candidate.home_cell) or candidate.home_cell
         self.fields["introducer"].queryset = PartyMember.objects.filter(organization__path__startswith=committee.path)
+
+    def clean_received_on(self):
+        day = self.cleaned_data["received_on"]
+        return in_window(day, dates.step_date_error(day, born=self.candidate.date_of_birth))
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -81,9 +81,12 @@ class WorkingCalendar:
         return day.weekday() < 5 and day not in self._off[day.year]
 
     def add_working_days(self, start: datetime.date, count: int) -> datetime.date:
-        """The `count`-th working day after `start`."""
+        """The `count`-th working day after `start`; the calendar's last day when it ends first (a step stored
+        on 31/12/9999 must not break the pages that show its deadline)."""
         day, left = start, count
         while left > 0:
+            if day == datetime.date.max:
+                return day
             day += datetime.timedelta(days=1)
             if self.is_working_day(day):
                 left -= 1

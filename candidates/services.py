@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cells.models import Organization
@@ -29,7 +30,7 @@ from .models import (
     StageEvent,
     age_on,
 )
-from . import rules, selectors
+from . import dates, rules, selectors
 from .models import ExportLog
 
 
@@ -62,6 +63,10 @@ def candidate_create(
     mentors: Iterable = (),
 ) -> Candidate:
     """Put a person into a cell's pipeline (stage "sourced")."""
+    dates.refuse({
+        "date_of_birth": dates.birth_date_error(date_of_birth),
+        "sourced_on": dates.step_date_error(sourced_on, born=date_of_birth),
+    })
     require_active_cell(home_cell)
     candidate = Candidate(
         full_name=" ".join(full_name.split()),
@@ -94,10 +99,24 @@ EDITABLE_FIELDS = [
 ]
 
 
+def birth_date_change_error(candidate: Candidate, born: datetime.date) -> str | None:
+    """A date of birth in its window, and by which the person was 16 at their first recorded step."""
+    error = dates.birth_date_error(born)
+    if error or born == candidate.date_of_birth:
+        return error
+    first = candidate.stage_events.order_by("occurred_on").values_list("occurred_on", flat=True).first()
+    if first is not None and dates.step_date_error(first, born=born):
+        return _("The person would have been under %(years)d at their first step (%(date)s).") % {
+            "years": dates.MIN_AGE_YEARS, "date": first.strftime("%d/%m/%Y"),
+        }
+    return None
+
+
 @transaction.atomic
 def candidate_update(*, candidate: Candidate, data: dict, acting_user: AbstractBaseUser | None = None) -> Candidate:
     """Change a person's identity or cell; the history keeps the previous values."""
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    dates.refuse({"date_of_birth": birth_date_change_error(candidate, data["date_of_birth"])})
     old_cell = candidate.home_cell
     if data["home_cell"] != old_cell:
         require_active_cell(data["home_cell"])
@@ -128,6 +147,7 @@ def candidate_advance(
 ) -> StageEvent:
     """Record that a candidate reached `stage` on `occurred_on`, if the procedure allows it."""
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    dates.refuse({"occurred_on": dates.step_date_error(occurred_on, born=candidate.date_of_birth)})
     if StageEvent.objects.filter(candidate=candidate, stage=stage).exists():
         raise ValidationError(
             _("The step “%(stage)s” is already recorded for %(name)s.")
@@ -197,6 +217,7 @@ def dossier_add(
     note: str = "",
 ) -> DossierDocument:
     """File one form of the candidate's dossier."""
+    dates.refuse({"received_on": dates.step_date_error(received_on, born=candidate.date_of_birth)})
     if DossierDocument.objects.filter(candidate=candidate, form_code=form_code).exists():
         raise ValidationError({"form_code": _("This form is already in the dossier.")})
     if form_code == "3-KNĐ" and introducer is None:
@@ -271,6 +292,10 @@ def admission_record(
     """Record the admission decision (9-KNĐ) and, when given, the ceremony date."""
     require_active_cell(cell)
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
+    dates.refuse({
+        "decision_date": dates.step_date_error(decision_date, born=candidate.date_of_birth),
+        "admitted_on": admitted_on and dates.step_date_error(admitted_on, born=candidate.date_of_birth),
+    })
     if Admission.objects.filter(candidate=candidate).exists():
         raise ValidationError(_("%(name)s has already been admitted.") % {"name": candidate.full_name})
     admission = Admission(
@@ -304,6 +329,8 @@ def admission_hold_ceremony(
 ) -> Admission:
     """Record the ceremony: from this date the person is a probationary member and counts."""
     admission = Admission.objects.select_for_update().get(pk=admission.pk)
+    # Before the probation's end is worked out from it.
+    dates.refuse({"admitted_on": dates.step_date_error(admitted_on, born=admission.candidate.date_of_birth)})
     if admission.admitted_on is not None:
         raise ValidationError(_("The ceremony of this admission is already recorded."))
     if admitted_on < admission.decision_date:
@@ -330,6 +357,7 @@ def admission_conclude(
 ) -> Admission:
     """Record the end of probation: full membership, or the decision not to confirm."""
     admission = Admission.objects.select_for_update().get(pk=admission.pk)
+    dates.refuse({"outcome_on": dates.step_date_error(outcome_on, born=admission.candidate.date_of_birth)})
     if admission.admitted_on is None:
         raise ValidationError(_("Record the ceremony before the end of probation."))
     if admission.outcome != Admission.Outcome.PROBATION:
@@ -361,6 +389,7 @@ def class_create(
     place: str = "",
     acting_user: AbstractBaseUser | None = None,
 ) -> AwarenessClass:
+    dates.refuse({"start_date": dates.planned_date_error(start_date), "end_date": dates.planned_date_error(end_date)})
     awareness_class = AwarenessClass(
         name=name, organizer=organizer, start_date=start_date, end_date=end_date, place=place
     )
@@ -400,6 +429,12 @@ def class_record_result(
         raise ValidationError({"certificate_number": _("A passing result needs its certificate number.")})
     if not passed and certificate_number:
         raise ValidationError({"certificate_number": _("Only a passing result has a certificate number.")})
+    if passed and attendance.awareness_class.end_date > timezone.localdate():
+        # Passing dates the step "trained" on the last day of the class, which may not be ahead of today.
+        raise ValidationError(
+            {"result": _("The class ends on %(date)s: record who passed from that day on.")
+             % {"date": attendance.awareness_class.end_date.strftime("%d/%m/%Y")}}
+        )
     attendance.result = result
     attendance.certificate_number = certificate_number
     attendance.full_clean()

@@ -72,6 +72,12 @@ def candidate_list(request):
     today = timezone.localdate()
     queryset = _candidates_for(request.user).select_related("home_cell").order_by("full_name", "pk")
     filterset = CandidateFilter(request.GET, queryset=queryset)
+    if not filterset.is_valid():
+        # A filter that cannot be applied shows its message next to the field and nobody: the whole list
+        # (or its export) in its place would pass for the filtered one.
+        page = CappedPaginator(queryset.none(), PAGE_SIZE).get_page(1)
+        context = {"filter": filterset, "page": page, "query": "", "can_add": bool(staff_roots(request.user))}
+        return render(request, "candidates/candidate_list.html", context, status=400)
     # No DISTINCT: the only join (the "sourced in" year) meets one event per person (one_event_per_stage).
     candidates = filterset.qs
     if request.GET.get("overdue"):

@@ -13,11 +13,11 @@ from django.views.decorators.http import require_POST
 
 from cells.selectors import record_roots, staff_roots, subtrees_q, within
 
-from . import services, workbooks
-from .selectors import attendances_within
-from .forms import CandidateForm, DateInput, add_service_errors, committees_within, searchable
+from . import dates, services, workbooks
+from .forms import CandidateForm, DateInput, add_service_errors, committees_within, in_window, searchable
 from .models import AwarenessClass, Candidate, ClassAttendance, ExportLog
 from .privacy import NationalIds
+from .selectors import attendances_within
 
 
 class ClassForm(forms.ModelForm):
@@ -30,6 +30,12 @@ class ClassForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["organizer"].queryset = committees_within(roots)
         searchable(self.fields["organizer"], "committees")
+
+    def clean_start_date(self):
+        return in_window(self.cleaned_data["start_date"], dates.planned_date_error(self.cleaned_data["start_date"]))
+
+    def clean_end_date(self):
+        return in_window(self.cleaned_data["end_date"], dates.planned_date_error(self.cleaned_data["end_date"]))
 
     def clean(self):
         cleaned = super().clean()
@@ -170,8 +176,14 @@ def class_export(request, pk):
 @require_POST
 def class_enroll(request, pk):
     awareness_class = _get_class_for_user(request, pk, to_change=True)
+    try:
+        # An id the database can hold: "", "abc" or 2**64 would otherwise fail in the query.
+        candidate_id = forms.IntegerField(min_value=1, max_value=2**63 - 1).clean(request.POST.get("candidate"))
+    except ValidationError:
+        messages.error(request, _("Choose the person to add from the search results."))
+        return render(request, "candidates/class_detail.html", _class_context(request, awareness_class), status=400)
     candidate = Candidate.objects.filter(
-        subtrees_q(staff_roots(request.user), field="home_cell__path"), pk=request.POST.get("candidate")
+        subtrees_q(staff_roots(request.user), field="home_cell__path"), pk=candidate_id
     ).first()
     if candidate is None:
         raise Http404

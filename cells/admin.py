@@ -15,6 +15,7 @@ from treebeard.admin import TreeAdmin
 from tracker.widgets import search_response, search_when_many
 
 from . import services
+from .dates import planned_date_error
 from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationRole, Target, Term, validate_placement
 from .selectors import ORGANIZATION_SEARCH_ORDER, organization_label, organization_matches, units_of
 
@@ -133,6 +134,8 @@ class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
     @admin.action(description=_("Deactivate the selected organizations (their history stays)"))
     def deactivate(self, request, queryset):
         effective_on = self._effective_on(request)
+        if effective_on is None:
+            return
         for organization in queryset:
             try:
                 with transaction.atomic():
@@ -152,6 +155,8 @@ class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
             self.message_user(request, _("Give the code of the organization to merge into."), messages.ERROR)
             return
         effective_on = self._effective_on(request)
+        if effective_on is None:
+            return
         for organization in queryset:
             try:
                 with transaction.atomic():
@@ -164,11 +169,16 @@ class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
                 self.message_user(request, _("%(a)s merged into %(b)s.") % {"a": organization.name, "b": into.name})
 
     def _effective_on(self, request):
+        """The typed effective date (today when left empty), or None once the user is told why it is refused."""
         field = forms.DateField(required=False)
         try:
-            return field.clean(request.POST.get("effective_on")) or timezone.localdate()
+            day = field.clean(request.POST.get("effective_on")) or timezone.localdate()
         except ValidationError:
-            return timezone.localdate()
+            day = timezone.localdate()
+        if error := planned_date_error(day):
+            self.message_user(request, error, messages.ERROR)
+            return None
+        return day
 
 
 @admin.register(Term)

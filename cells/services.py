@@ -14,6 +14,7 @@ from candidates.services import admission_credits_rebuild
 
 from tracker.services import snapshots_invalidate
 
+from .dates import planned_date_error, refuse
 from .models import Organization, Target, Term, validate_placement
 from .selectors import lineage_ids, units_of
 
@@ -73,6 +74,7 @@ def organization_move(
     Admissions before that date keep counting for the old ancestors; later ones are
     credited to the new ones.
     """
+    _check_effective_on(effective_on)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     if new_parent is not None:
         new_parent = Organization.objects.get(pk=new_parent.pk)
@@ -93,6 +95,11 @@ def organization_move(
     return organization
 
 
+def _check_effective_on(effective_on: datetime.date) -> None:
+    """A restructuring may be decided ahead of its date, but not years ahead nor before the Party."""
+    refuse({"effective_on": planned_date_error(effective_on)})
+
+
 def _mark_restructured(organization_ids: set[int], effective_on: datetime.date) -> None:
     Organization.objects.filter(pk__in=organization_ids).filter(
         Q(restructured_on__isnull=True) | Q(restructured_on__lt=effective_on)
@@ -108,6 +115,7 @@ def organization_deactivate(
     *, organization: Organization, effective_on: datetime.date, acting_user: AbstractBaseUser | None = None
 ) -> Organization:
     """Close an organization and everything under it; its past figures stay."""
+    _check_effective_on(effective_on)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     waiting = _pipeline_count(organization)
     if waiting:
@@ -141,6 +149,7 @@ def organization_merge(
     to `into`; its earlier admissions stay where they happened, so no count changes
     for a past period and nothing is counted twice.
     """
+    _check_effective_on(effective_on)
     source = Organization.objects.select_for_update().get(pk=source.pk)
     into = Organization.objects.select_for_update().get(pk=into.pk)
     if source.pk == into.pk:
@@ -274,6 +283,7 @@ def organization_split(
     acting_user: AbstractBaseUser | None = None,
 ) -> Organization:
     """Split `source`: a new organization of the same kind beside it takes `units` from `effective_on`."""
+    _check_effective_on(effective_on)
     source = Organization.objects.get(pk=source.pk)
     for unit in units:
         if Organization.objects.get_parent(unit) != source:

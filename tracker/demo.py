@@ -339,7 +339,10 @@ class DemoBuilder:
         return admission
 
     def dates_between(self, count: int, first: datetime.date, last: datetime.date) -> list[datetime.date]:
-        span = max((last - first).days, 0)
+        if last < first:
+            # Early in the year: no ceremony yet (a step may not be dated after today).
+            return []
+        span = (last - first).days
         return sorted(first + datetime.timedelta(days=self.rng.randint(0, span)) for _ in range(count))
 
     def ceremony_dates(self, count: int, year: int) -> list[datetime.date]:
@@ -414,9 +417,9 @@ class DemoBuilder:
         for unit_index, unit in enumerate(UNITS):
             for i in range(2 + unit_index % 4):
                 category = self.rng.choice(unit.admitted_2023)
-                candidate = self.person(
-                    category, self.cell_for(unit, category), on=datetime.date(this_year, 1, 10 + i)
-                )
+                # Not after today: in the first days of January the pipeline was sourced today.
+                sourced_on = min(datetime.date(this_year, 1, 10 + i), self.today)
+                candidate = self.person(category, self.cell_for(unit, category), on=sourced_on)
                 stage = stages[(unit_index + i) % len(stages)]
                 if stage == Stage.SOURCED:
                     continue

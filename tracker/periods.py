@@ -55,6 +55,11 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` later (or earlier), or the month's last day when it has no such day."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
+    # Past the calendar's ends (from a date stored as 31/12/9999): its last or first day, never an error.
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
+    if year < datetime.MINYEAR:
+        return datetime.date.min
     # 29 February plus a year is 28 February.
     for candidate_day in (day.day, 30, 29, 28):
         try:
