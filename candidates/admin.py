@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import services, text
 from .models import Admission, AwarenessClass, Candidate, ClassAttendance, DayOff, DossierDocument, PartyMember, RuleSet, StageEvent
 
 
@@ -31,6 +31,18 @@ class CandidateAdminForm(forms.ModelForm):
         if cell != getattr(self.instance, "home_cell", None):
             services.require_active_cell(cell)
         return cell
+
+    def clean_full_name(self):
+        return text.normalize_name(self.cleaned_data["full_name"])  # then the model's validators check it
+
+
+class PartyMemberAdminForm(forms.ModelForm):
+    class Meta:
+        model = PartyMember
+        fields = "__all__"
+
+    def clean_full_name(self):
+        return text.normalize_name(self.cleaned_data["full_name"])  # then the model's validators check it
 
 
 @admin.register(Candidate)
@@ -76,6 +88,7 @@ class CandidateAdmin(SimpleHistoryAdmin):
 
 @admin.register(PartyMember)
 class PartyMemberAdmin(SimpleHistoryAdmin):
+    form = PartyMemberAdminForm
     list_display = ["full_name", "organization", "admitted_on", "full_member_on", "card_number"]
     search_fields = ["full_name", "card_number", "organization__name"]
     autocomplete_fields = ["organization"]
