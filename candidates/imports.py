@@ -12,6 +12,7 @@ import time
 import zipfile
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,9 +24,6 @@ from openpyxl import Workbook
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
-from openpyxl.worksheet.dimensions import SheetDimension
-from openpyxl.xml.functions import iterparse
 
 from cells.selectors import subtrees_q, within
 
@@ -146,17 +144,10 @@ def _reading():
 
 class _Sheet(ReadOnlyWorksheet):
     def _get_size(self):
-        # openpyxl looks for the <dimension> of a sheet until its rows end, and so reads a sheet without one
-        # whole when it opens the workbook (7 s for a million blank rows). It comes before the rows, if at all.
-        with self._get_source() as source:
-            for _event, element in iterparse(source, events=("start",)):
-                if element.tag == DIMENSION_TAG:
-                    self._min_column, self._min_row, self._max_column, self._max_row = (
-                        SheetDimension.from_tree(element).boundaries
-                    )
-                    return
-                if element.tag == DATA_TAG:
-                    return
+        # The sheet's <dimension> is ignored: without one, openpyxl reads the whole sheet to look for it when it
+        # opens the workbook (7 s for a million blank rows); with a wrong one, it stops reading rows at it.
+        # Rows are counted as they are read instead (MAX_READ_ROWS).
+        pass
 
 
 class _Reader(ExcelReader):
@@ -198,11 +189,13 @@ def open_workbook(content: bytes):
     return workbook
 
 
-def row_estimate(content: bytes) -> int:
-    """How many rows the first sheet says it has (its dimension, which may be missing or wrong); 0 if unreadable."""
+def row_count(content: bytes, *, up_to: int) -> int:
+    """How many rows the first sheet has, blank ones included, counted up to `up_to` + 1; 0 if unreadable.
+    Counted rather than taken from the sheet's dimension, which may be missing or wrong."""
     try:
         with _reading(), closing(open_workbook(content)) as workbook:
-            return workbook.worksheets[0].max_row or 0
+            rows = workbook.worksheets[0].iter_rows(max_col=1, values_only=True)
+            return sum(1 for _row in islice(rows, up_to + 1))
     except ImportFileError:  # the check itself says why
         return 0
 

@@ -30,12 +30,8 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _row_estimate(job) -> int:
-    return imports.row_estimate(job.file.open("rb").read())
-
-
 def _run(task, job):
-    if _row_estimate(job) > BACKGROUND_ROWS:
+    if imports.row_count(job.file.open("rb").read(), up_to=BACKGROUND_ROWS) > BACKGROUND_ROWS:
         # Once the request has committed: a worker that looked the job up before would not find it.
         transaction.on_commit(lambda: _send_or_run_inline(task, job.pk))
         return

@@ -56,11 +56,15 @@ def sheet(body: str, padding: str = "") -> bytes:
     ('<row r="{n}"/>', 2_500_000),  # numbered: 17 MB of XML, 2.4 MB zipped, under the 5 MB cap
     ("<row/>", 20_000),  # unnumbered: 6 MB of XML in 14 KB
 ])
-def test_a_small_file_of_a_million_blank_rows_is_refused_in_under_a_second(commune_staff, blank_row, size):
+def test_a_small_file_of_a_million_blank_rows_is_refused_in_under_a_second(
+    commune_staff, blank_row, size, django_capture_on_commit_callbacks
+):
     content = with_part(workbook([]), SHEET, sheet("".join(blank_row.format(n=n) for n in range(2, 1_000_001))))
     assert len(content) < size
     started = time.monotonic()
-    job, _response = upload(commune_staff, content)
+    with django_capture_on_commit_callbacks(execute=True):  # more than 300 rows: checked by a job
+        job, _response = upload(commune_staff, content)
+    job.refresh_from_db()
     elapsed = time.monotonic() - started
     assert job.status == ImportJob.Status.INVALID
     assert job.error == _("The sheet has more than %(max)d rows, blank ones included; delete the empty rows under "
@@ -68,11 +72,13 @@ def test_a_small_file_of_a_million_blank_rows_is_refused_in_under_a_second(commu
     assert elapsed < 1.0
 
 
-def test_blank_rows_within_the_limit_are_skipped(commune_staff):
+def test_blank_rows_within_the_limit_are_skipped(commune_staff, django_capture_on_commit_callbacks):
     blank = "".join(f'<row r="{n}"/>' for n in range(2, 9_000))
     row = "".join(f'<c r="{chr(ord("A") + index)}9000" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
                   for index, value in enumerate(person()))
-    job, _response = upload(commune_staff, with_part(workbook([]), SHEET, sheet(f'{blank}<row r="9000">{row}</row>')))
+    with django_capture_on_commit_callbacks(execute=True):
+        job, _response = upload(commune_staff, with_part(workbook([]), SHEET, sheet(f'{blank}<row r="9000">{row}</row>')))
+    job.refresh_from_db()
     assert job.status == ImportJob.Status.VALID
     assert [row["number"] for row in job.rows] == [9000]
 
@@ -154,6 +160,27 @@ def test_a_save_that_raises_marks_the_job_failed_with_nothing_saved(commune_staf
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED and job.error == _(UNEXPECTED)
     assert not Candidate.objects.filter(full_name="Trần Thị Kim Ngân").exists()
+
+
+def test_a_big_sheet_goes_to_a_job_whatever_its_dimension_says(commune_staff, monkeypatch, django_capture_on_commit_callbacks):
+    queued = []
+    monkeypatch.setattr(views_imports.tasks.validate_import, "delay", lambda pk: queued.append(pk))
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>Người {n}</t></is></c></row>' for n in range(2, 400))
+    lying = sheet(rows).replace(b"<sheetData>", b'<dimension ref="A1:K2"/><sheetData>')
+    with django_capture_on_commit_callbacks(execute=True):
+        job, _response = upload(commune_staff, with_part(workbook([]), SHEET, lying))
+    assert queued == [job.pk]
+
+
+def test_rows_past_a_wrong_dimension_are_read(commune_staff):
+    rows = "".join(
+        f'<row r="{n}">' + "".join(f'<c r="{chr(ord("A") + index)}{n}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
+                                   for index, value in enumerate(person(full_name=name))) + "</row>"
+        for n, name in [(2, "Trần Thị Kim Ngân"), (3, "Lê Văn Hậu"), (4, "Võ Minh Tâm")]
+    )
+    lying = sheet(rows).replace(b"<sheetData>", b'<dimension ref="A1:K2"/><sheetData>')
+    job, _response = upload(commune_staff, with_part(workbook([]), SHEET, lying))
+    assert [row["values"]["full_name"] for row in job.rows] == ["Trần Thị Kim Ngân", "Lê Văn Hậu", "Võ Minh Tâm"]
 
 
 def test_a_big_file_is_queued_once_the_upload_has_committed(commune_staff, monkeypatch, django_capture_on_commit_callbacks):
