@@ -288,11 +288,10 @@ def validate_candidates(content: bytes, *, roots, progress=None) -> list[Row]:
         rows.append(row)
         if progress and index % 50 == 0:
             progress(index, len(parsed))
-    checked = [row for row in rows if "_clean" in row.values]
-    for number, errors in _same_people_in_records(
-        [(row.number, row.values["_clean"]) for row in checked], roots=roots
-    ).items():
-        next(row for row in checked if row.number == number).errors += errors
+    checked = {row.number: row for row in rows if "_clean" in row.values}
+    cleans = [(number, row.values["_clean"]) for number, row in checked.items()]
+    for number, errors in _same_people_in_records(cleans, roots=roots).items():
+        checked[number].errors += errors
     return rows
 
 
