@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import dates, services
+from . import dates, services, text
 from .forms import in_window
 from .models import Admission, AwarenessClass, Candidate, ClassAttendance, DayOff, DossierDocument, PartyMember, RuleSet, StageEvent
 from .models import ExportLog
@@ -39,6 +39,18 @@ class CandidateAdminForm(forms.ModelForm):
         if self.instance.pk:
             return in_window(born, services.birth_date_change_error(self.instance, born))
         return in_window(born, dates.birth_date_error(born))
+
+    def clean_full_name(self):
+        return text.normalize_name(self.cleaned_data["full_name"])  # then the model's validators check it
+
+
+class PartyMemberAdminForm(forms.ModelForm):
+    class Meta:
+        model = PartyMember
+        fields = "__all__"
+
+    def clean_full_name(self):
+        return text.normalize_name(self.cleaned_data["full_name"])  # then the model's validators check it
 
 
 @admin.register(Candidate)
@@ -84,6 +96,7 @@ class CandidateAdmin(SimpleHistoryAdmin):
 
 @admin.register(PartyMember)
 class PartyMemberAdmin(SimpleHistoryAdmin):
+    form = PartyMemberAdminForm
     list_display = ["full_name", "organization", "admitted_on", "full_member_on", "card_number"]
     search_fields = ["full_name", "card_number", "organization__name"]
     autocomplete_fields = ["organization"]

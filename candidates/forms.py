@@ -8,10 +8,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import CELL_KINDS, Organization
-from cells.selectors import ORGANIZATION_SEARCH_ORDER, organization_label, organization_matches, subtrees_q
+from cells.selectors import ORGANIZATION_SEARCH_ORDER, organization_label, organization_matches, subtrees_q, within
 from tracker.widgets import search_when_many
 
-from . import dates, rules
+from . import dates, rules, text
 from .models import Candidate, DOSSIER_FORMS, PartyMember, Stage
 from .selectors import forms_user_may_file, steps_user_may_record
 
@@ -91,6 +91,7 @@ class CandidateForm(forms.ModelForm):
 
     def __init__(self, *args, roots, **kwargs):
         super().__init__(*args, **kwargs)
+        self.roots = roots
         self.fields["home_cell"].queryset = cells_within(roots)
         self.fields["mentors"].queryset = members_within(roots)
         searchable(self.fields["home_cell"], "cells")
@@ -102,12 +103,17 @@ class CandidateForm(forms.ModelForm):
 
     def clean_national_id(self):
         value = (self.cleaned_data.get("national_id") or "").strip()
-        if value and (not value.isdigit() or len(value) != 12):
-            raise forms.ValidationError(_("A national ID number has exactly 12 digits."))
-        return value or None
+        if not value:
+            return None
+        text.validate_national_id(value)
+        existing = Candidate.objects.filter(national_id=value).exclude(pk=self.instance.pk).select_related("home_cell").first()
+        if existing is not None:
+            raise forms.ValidationError(national_id_taken(existing, self.roots))
+        return value
 
     def clean_full_name(self):
-        return " ".join(self.cleaned_data["full_name"].split())
+        # The model's validators then check the stored form (candidates.text).
+        return text.normalize_name(self.cleaned_data["full_name"])
 
     def clean_date_of_birth(self):
         born = self.cleaned_data["date_of_birth"]
@@ -119,6 +125,16 @@ class CandidateForm(forms.ModelForm):
         if sourced_on and (error := dates.step_date_error(sourced_on, born=cleaned.get("date_of_birth"))):
             self.add_error("sourced_on", error)
         return cleaned
+
+
+def national_id_taken(existing: Candidate, roots) -> str:
+    """What a user may learn of the person who already holds a national ID: their name and cell within the
+    user's scope; outside it, only that someone does (IDs are unique in the country), and whom to ask."""
+    if within(existing.home_cell, roots):
+        return _("Same national ID as %(name)s (%(cell)s), already in the records.") % {
+            "name": existing.full_name, "cell": existing.home_cell.name,
+        }
+    return str(_("A person with this national ID is already registered elsewhere; ask the board staff above."))
 
 
 class StepForm(forms.Form):

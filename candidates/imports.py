@@ -7,25 +7,41 @@ from __future__ import annotations
 
 import datetime
 import io
+import logging
+import time
 import zipfile
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from cells.models import Organization
+from cells.selectors import subtrees_q, within
 
-from . import workbooks
-from .forms import CandidateForm, cells_within
+from . import services, text, workbooks
+from .forms import CandidateForm, cells_within, national_id_taken
 from .models import Candidate, EducationLevel, Gender, OccupationCategory, Source
 
 MAX_ROWS = 5000
 MAX_BYTES = 5 * 1024 * 1024
+# Reading a file is bounded whatever it holds: rows read, blank ones included; bytes unpacked (a zip bomb:
+# 5,000 people take 2 or 3 MB); seconds.
+MAX_READ_ROWS = 2 * MAX_ROWS
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+READ_SECONDS = 20
+
+logger = logging.getLogger(__name__)
+
+NOT_A_WORKBOOK = gettext_lazy("This is not an Excel workbook (.xlsx); download the template and fill it in.")
 
 CANDIDATE_COLUMNS = [
     ("full_name", gettext_lazy("Full name")),
@@ -52,6 +68,16 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be read; the message is for the user."""
 
 
+class RecordsChanged(Exception):
+    """Since the check, rows became duplicates or left the user's scope: nothing is saved.
+
+    `errors` maps a row's number to its messages, shown next to the row."""
+
+    def __init__(self, errors: dict[int, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
 @dataclass
 class Row:
     number: int
@@ -60,6 +86,16 @@ class Row:
 
     def as_json(self) -> dict:
         return {"number": self.number, "values": self.values, "errors": self.errors}
+
+
+def still_allowed(job, roots) -> bool:
+    """Whether the job's creator may still see and go on with it, `roots` being their staff scope now: a role
+    removed ends what it had started. A class roster also needs the class still in that scope."""
+    if not roots:
+        return False
+    if job.kind == job.Kind.ROSTER:
+        return job.awareness_class is not None and within(job.awareness_class.organizer, roots)
+    return True
 
 
 def template_workbook(kind: str) -> bytes:
@@ -84,52 +120,129 @@ def _text(value) -> str:
         return value.strftime("%d/%m/%Y")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return " ".join(str(value).split())
+    # Spaces only: a control character must reach the checks, not vanish (candidates.text).
+    return text.normalize_name(str(value))
 
 
-def read_rows(content: bytes, columns) -> list[tuple[int, dict]]:
-    """(row number, {column key: text}) for every non-empty data row; ImportFileError for a bad file."""
+@contextmanager
+def _reading():
+    """A damaged part of a workbook gives the user a message, whatever openpyxl raises for it."""
+    try:
+        yield
+    except ImportFileError:
+        raise
+    except Exception:  # openpyxl raises a dozen kinds: ParseError, BadZipFile (a bad CRC), TypeError, EOFError...
+        logger.info("An uploaded workbook could not be read", exc_info=True)
+        raise ImportFileError(
+            _("The workbook is damaged and cannot be read; open it in Excel, save it again and upload it.")
+        ) from None
+
+
+class _Sheet(ReadOnlyWorksheet):
+    def _get_size(self):
+        # The sheet's <dimension> is ignored: without one, openpyxl reads the whole sheet to look for it when it
+        # opens the workbook (7 s for a million blank rows); with a wrong one, it stops reading rows at it.
+        # Rows are counted as they are read instead (MAX_READ_ROWS).
+        pass
+
+
+class _Reader(ExcelReader):
+    """openpyxl's reader (read-only), whose sheets are _Sheet; chart sheets are left out."""
+
+    def read_worksheets(self):
+        for sheet, relation in self.parser.find_sheets():
+            if relation.target in self.valid_files and "chartsheet" not in relation.Type:
+                self.wb._sheets.append(_Sheet(self.wb, sheet.name, relation.target, self.shared_strings))
+
+
+def open_workbook(content: bytes):
+    """The workbook, read-only, once the file has been checked against the limits of what reading it may cost."""
     if not content:
         raise ImportFileError(_("The file is empty."))
     if len(content) > MAX_BYTES:
         raise ImportFileError(_("The file is larger than 5 MB."))
     try:
-        # data_only=False: a formula comes back as its text, so it can be refused rather than read as empty.
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ImportFileError(_("This is not an Excel workbook (.xlsx); download the template and fill it in.")) from None
-    sheet = workbook.worksheets[0]
-    rows = sheet.iter_rows(values_only=True)
-    header = [_text(cell).lower() for cell in next(rows, ())]
-    # A template downloaded in either language is accepted.
-    accepted = []
-    for language, _name in settings.LANGUAGES:
-        with translation.override(language):
-            accepted.append([str(label).lower() for _key, label in columns])
-    if not any(header[: len(expected)] == expected for expected in accepted):
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            # zipfile stops each part at its declared size, so the declared sizes bound what reading unpacks.
+            unpacked = sum(part.file_size for part in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError):
+        raise ImportFileError(NOT_A_WORKBOOK) from None
+    if unpacked > MAX_UNPACKED_BYTES:
         raise ImportFileError(
-            _("The first row must be the template's headings: %(headings)s.") % {"headings": ", ".join(str(l) for _k, l in columns)}
+            _("The workbook unpacks to more than %(size)d MB; a list of %(rows)d people takes a few.")
+            % {"size": MAX_UNPACKED_BYTES // (1024 * 1024), "rows": MAX_ROWS}
         )
-    found = []
-    for number, values in enumerate(rows, start=2):
-        texts = {key: _text(value) for (key, _label), value in zip(columns, values or ())}
-        if not any(texts.values()):
-            continue
-        if len(found) >= MAX_ROWS:
-            raise ImportFileError(_("A file may hold at most %(max)d rows.") % {"max": MAX_ROWS})
-        found.append((number, texts))
-    workbook.close()
+    with _reading():
+        try:
+            # data_only=False: a formula comes back as its text, so it can be refused rather than read as empty.
+            reader = _Reader(io.BytesIO(content), read_only=True, data_only=False, keep_links=False)
+            reader.read()
+        except (InvalidFileException, zipfile.BadZipFile, KeyError):  # a zip, but not a workbook
+            raise ImportFileError(NOT_A_WORKBOOK) from None
+    workbook = reader.wb
+    if not workbook.worksheets:
+        raise ImportFileError(_("The workbook has no sheet."))
+    return workbook
+
+
+def row_count(content: bytes, *, up_to: int) -> int:
+    """How many rows the first sheet has, blank ones included, counted up to `up_to` + 1; 0 if unreadable.
+    Counted rather than taken from the sheet's dimension, which may be missing or wrong."""
+    try:
+        with _reading(), closing(open_workbook(content)) as workbook:
+            rows = workbook.worksheets[0].iter_rows(max_col=1, values_only=True)
+            return sum(1 for _row in islice(rows, up_to + 1))
+    except ImportFileError:  # the check itself says why
+        return 0
+
+
+def read_rows(content: bytes, columns) -> list[tuple[int, dict]]:
+    """(row number, {column key: text}) for every non-empty data row; ImportFileError for a bad file.
+
+    Reading stops at MAX_READ_ROWS rows, blank ones included, and after READ_SECONDS: a million empty rows
+    zip into a few kilobytes."""
+    deadline = time.monotonic() + READ_SECONDS
+    workbook = open_workbook(content)
+    with _reading(), closing(workbook):
+        # Only the template's columns: a sheet may claim 16,384, which openpyxl would fill in on every row.
+        rows = workbook.worksheets[0].iter_rows(max_col=len(columns), values_only=True)
+        header = [_text(cell).lower() for cell in next(rows, ())]
+        # A template downloaded in either language is accepted.
+        accepted = []
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                accepted.append([str(label).lower() for _key, label in columns])
+        if not any(header[: len(expected)] == expected for expected in accepted):
+            raise ImportFileError(
+                _("The first row must be the template's headings: %(headings)s.")
+                % {"headings": ", ".join(str(l) for _k, l in columns)}
+            )
+        found = []
+        for number, values in enumerate(rows, start=2):
+            if number > MAX_READ_ROWS:
+                raise ImportFileError(
+                    _("The sheet has more than %(max)d rows, blank ones included; delete the empty rows under the "
+                      "list, or split the file.") % {"max": MAX_READ_ROWS}
+                )
+            if time.monotonic() > deadline:
+                raise ImportFileError(_("The file took too long to read; split it into smaller files."))
+            texts = {key: _text(value) for (key, _label), value in zip(columns, values or ())}
+            if not any(texts.values()):
+                continue
+            if len(found) >= MAX_ROWS:
+                raise ImportFileError(_("A file may hold at most %(max)d rows.") % {"max": MAX_ROWS})
+            found.append((number, texts))
     if not found:
         raise ImportFileError(_("The file has no rows under the headings."))
     return found
 
 
-def _choice_value(choices, text: str) -> str:
-    lowered = text.lower()
+def _choice_value(choices, typed: str) -> str:
+    lowered = typed.lower()
     for value, label in choices.choices:
         if lowered in (value.lower(), str(label).lower()):
             return value
-    return text
+    return typed
 
 
 def validate_candidates(content: bytes, *, roots, progress=None) -> list[Row]:
@@ -140,7 +253,7 @@ def validate_candidates(content: bytes, *, roots, progress=None) -> list[Row]:
     rows, seen_ids, seen_people = [], {}, {}
     for index, (number, texts) in enumerate(parsed, start=1):
         row = Row(number=number, values=texts)
-        formulas = [labels[key] for key, text in texts.items() if text.startswith("=")]
+        formulas = [labels[key] for key, value in texts.items() if value.startswith("=")]
         if formulas:
             row.errors.append(_("Formulas are not accepted (%(columns)s).") % {"columns": ", ".join(str(c) for c in formulas)})
         data = dict(texts)
@@ -148,11 +261,12 @@ def validate_candidates(content: bytes, *, roots, progress=None) -> list[Row]:
             data[key] = _choice_value(choices, texts[key])
         data["home_cell"] = cells.get(texts["home_cell"], "")
         if texts["home_cell"] and not data["home_cell"]:
-            row.errors.append(_("%(column)s: no active cell with code “%(code)s” in your scope.")
-                              % {"column": labels["home_cell"], "code": texts["home_cell"]})
+            row.errors.append(_cell_error(texts["home_cell"]))
         data["ethnicity"] = data["ethnicity"] or "Kinh"
         data["religion"] = data["religion"] or "Không"
         data["source"] = data["source"] or Source.CELL_PLAN
+        # The form checks the text rules, and names the holder of a national ID already in the records
+        # only when they are in the user's scope (forms.national_id_taken).
         form = CandidateForm(data=data, roots=roots)
         if not form.is_valid():
             for key, errors in form.errors.items():
@@ -166,44 +280,113 @@ def validate_candidates(content: bytes, *, roots, progress=None) -> list[Row]:
                 for key, value in form.cleaned_data.items() if key != "mentors"
             }
             row.values["_clean"]["home_cell"] = data["home_cell"]
-            _flag_duplicates(row, form.cleaned_data, seen_ids, seen_people)
+            _flag_duplicates_in_file(row, form.cleaned_data, seen_ids, seen_people)
         rows.append(row)
         if progress and index % 50 == 0:
             progress(index, len(parsed))
+    checked = {row.number: row for row in rows if "_clean" in row.values}
+    cleans = [(number, row.values["_clean"]) for number, row in checked.items()]
+    for number, errors in _same_people_in_records(cleans, roots=roots).items():
+        checked[number].errors += errors
     return rows
 
 
-def _flag_duplicates(row: Row, clean: dict, seen_ids: dict, seen_people: dict) -> None:
+def _cell_error(code: str) -> str:
+    return _("%(column)s: no active cell with code “%(code)s” in your scope.") % {
+        "column": dict(CANDIDATE_COLUMNS)["home_cell"], "code": code,
+    }
+
+
+def _flag_duplicates_in_file(row: Row, clean: dict, seen_ids: dict, seen_people: dict) -> None:
     national_id = clean.get("national_id")
-    person_key = (clean["full_name"].lower(), clean["date_of_birth"])
+    person_key = (text.name_key(clean["full_name"]), clean["date_of_birth"])
     if national_id:
         if national_id in seen_ids:
             row.errors.append(_("Same national ID as row %(row)d.") % {"row": seen_ids[national_id]})
-        existing = Candidate.objects.filter(national_id=national_id).first()
-        if existing:
-            row.errors.append(_("Same national ID as %(name)s, already in the records.") % {"name": existing.full_name})
         seen_ids[national_id] = row.number
     if person_key in seen_people:
         row.errors.append(_("Same name and date of birth as row %(row)d.") % {"row": seen_people[person_key]})
-    existing = Candidate.objects.filter(full_name__iexact=clean["full_name"], date_of_birth=clean["date_of_birth"]).first()
-    if existing and not (national_id and existing.national_id == national_id):
-        row.errors.append(
-            _("Same name and date of birth as %(name)s (%(cell)s), already in the records.")
-            % {"name": existing.full_name, "cell": existing.home_cell.name}
-        )
     seen_people[person_key] = row.number
 
 
-@transaction.atomic
-def save_candidates(rows: list[dict], *, acting_user) -> int:
-    """Create every candidate of a validated file in one transaction."""
-    from . import services
+def _chunks(items: list, size: int = 500) -> list[list]:
+    return [items[start:start + size] for start in range(0, len(items), size)]
 
+
+def _same_people_in_records(cleans: list[tuple[int, dict]], *, roots) -> dict[int, list[str]]:
+    """The rows (number, clean values) naming someone already in the records of the user's scope: the same
+    normalized name and date of birth, and not the holder of the row's own national ID (reported as such).
+
+    Someone of that name and birth date outside the scope is not reported: it says nothing certain, and it
+    would tell the user who is registered where."""
+    wanted = {}
+    for number, clean in cleans:
+        wanted.setdefault((text.name_key(clean["full_name"]), _date(clean["date_of_birth"])), []).append((number, clean))
+    errors: dict[int, list[str]] = {}
+    scope = Candidate.objects.filter(subtrees_q(roots, field="home_cell__path")).select_related("home_cell")
+    for dates in _chunks(sorted({born for _key, born in wanted})):
+        for existing in scope.filter(date_of_birth__in=dates).order_by("pk"):
+            for number, clean in wanted.get((text.name_key(existing.full_name), existing.date_of_birth), []):
+                if clean.get("national_id") and existing.national_id == clean["national_id"]:
+                    continue
+                if number in errors:
+                    continue  # one is enough to say why the row is refused
+                errors[number] = [
+                    _("Same name and date of birth as %(name)s (%(cell)s), already in the records.")
+                    % {"name": existing.full_name, "cell": existing.home_cell.name}
+                ]
+    return errors
+
+
+def _taken_national_ids(cleans: list[tuple[int, dict]], *, roots) -> dict[int, list[str]]:
+    """The rows whose national ID someone in the records already holds (named only within the scope)."""
+    ids = {clean["national_id"]: number for number, clean in cleans if clean.get("national_id")}
+    column = dict(CANDIDATE_COLUMNS)["national_id"]
+    errors = {}
+    for chunk in _chunks(sorted(ids)):
+        for existing in Candidate.objects.filter(national_id__in=chunk).select_related("home_cell"):
+            errors[ids[existing.national_id]] = [f"{column}: {national_id_taken(existing, roots)}"]
+    return errors
+
+
+def _date(value) -> datetime.date:
+    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+SAVE_LOCK = 0x696D_706F  # any constant: names PostgreSQL's advisory lock of the import saves
+
+
+def _saves_one_at_a_time() -> None:
+    """Two saves of the same file, or of two files naming the same person, run one after the other, so that
+    the second one's check sees the first one's people. Call inside the saving transaction: the lock goes
+    with it. SQLite lets one writer at a time: a second save that read before the first one wrote fails with
+    "database is locked", which the job reports as nothing saved."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SAVE_LOCK])
+
+
+@transaction.atomic
+def save_candidates(rows: list[dict], *, roots, acting_user) -> int:
+    """Create every candidate of a validated file in one transaction, after checking again, under a lock,
+    what may have changed since the preview: the people already in the records, and the user's scope.
+    RecordsChanged (nothing saved) if a row no longer passes."""
+    _saves_one_at_a_time()
+    cleans = [(row["number"], row["values"]["_clean"]) for row in rows]
+    errors = _taken_national_ids(cleans, roots=roots)
+    for number, messages in _same_people_in_records(cleans, roots=roots).items():
+        errors.setdefault(number, []).extend(messages)
+    cells = {cell.pk: cell for cell in cells_within(roots).filter(pk__in={clean["home_cell"] for _n, clean in cleans})}
     for row in rows:
-        clean = dict(row["values"]["_clean"])
-        clean["home_cell"] = Organization.objects.get(pk=clean["home_cell"])
+        if row["values"]["_clean"]["home_cell"] not in cells:
+            errors.setdefault(row["number"], []).append(_cell_error(row["values"].get("home_cell", "")))
+    if errors:
+        raise RecordsChanged(errors)
+    for _number, clean in cleans:
+        clean = dict(clean)
+        clean["home_cell"] = cells[clean["home_cell"]]
         for key in ("date_of_birth", "sourced_on"):
-            clean[key] = datetime.date.fromisoformat(clean[key])
+            clean[key] = _date(clean[key])
         services.candidate_create(
             **{key: clean[key] for key in services.EDITABLE_FIELDS}, sourced_on=clean["sourced_on"], acting_user=acting_user
         )
@@ -213,6 +396,7 @@ def save_candidates(rows: list[dict], *, acting_user) -> int:
 def validate_roster(content: bytes, *, awareness_class, scope, progress=None) -> list[Row]:
     """Match every row to one person in the records, by national ID or by name and date of birth."""
     parsed = read_rows(content, ROSTER_COLUMNS)
+    labels = dict(ROSTER_COLUMNS)
     enrolled = set(awareness_class.attendances.values_list("candidate_id", flat=True))
     rows, seen = [], {}
     for index, (number, texts) in enumerate(parsed, start=1):
@@ -222,14 +406,18 @@ def validate_roster(content: bytes, *, awareness_class, scope, progress=None) ->
         except ValueError:
             born = None
             row.errors.append(_("“%(value)s” is not a date dd/mm/yyyy") % {"value": texts["date_of_birth"]})
+        matches = None
         if texts["national_id"]:
-            matches = list(scope.filter(national_id=texts["national_id"])[:2])
+            try:
+                text.validate_national_id(texts["national_id"])
+            except ValidationError as error:
+                row.errors += [f"{labels['national_id']}: {message}" for message in error.messages]
+            else:
+                matches = list(scope.filter(national_id=texts["national_id"])[:2])
         elif born and texts["full_name"]:
-            matches = list(scope.filter(full_name__iexact=texts["full_name"], date_of_birth=born)[:2])
-        else:
-            matches = None
-            if not row.errors:
-                row.errors.append(_("Give the national ID, or the full name and the date of birth."))
+            matches = text.same_name(scope.filter(date_of_birth=born), texts["full_name"])
+        elif not row.errors:
+            row.errors.append(_("Give the national ID, or the full name and the date of birth."))
         if matches is not None:
             if not matches:
                 row.errors.append(_("Nobody in your records matches this row; add the person first."))
@@ -249,12 +437,16 @@ def validate_roster(content: bytes, *, awareness_class, scope, progress=None) ->
 
 
 @transaction.atomic
-def save_roster(rows: list[dict], *, awareness_class, acting_user) -> int:
-    from . import services
-
-    for row in rows:
-        services.class_enroll(
-            awareness_class=awareness_class, candidate=Candidate.objects.get(pk=row["values"]["_candidate"]),
-            acting_user=acting_user,
-        )
+def save_roster(rows: list[dict], *, awareness_class, scope, acting_user) -> int:
+    """Enrol every person of a validated roster, after checking again that each is still in the user's scope
+    (`scope`: the candidates they may enrol today). RecordsChanged (nothing saved) otherwise."""
+    _saves_one_at_a_time()
+    wanted = {row["values"]["_candidate"]: row["number"] for row in rows}
+    people = scope.in_bulk(list(wanted))
+    missing = {number: [_("Nobody in your records matches this row; add the person first.")]
+               for pk, number in wanted.items() if pk not in people}
+    if missing:
+        raise RecordsChanged(missing)
+    for pk in wanted:
+        services.class_enroll(awareness_class=awareness_class, candidate=people[pk], acting_user=acting_user)
     return len(rows)

@@ -10,6 +10,8 @@ from simple_history.models import HistoricalRecords
 
 from cells.models import Organization
 
+from .text import validate_name, validate_national_id
+
 
 def age_on(born: datetime.date, day: datetime.date) -> int:
     """Age in whole years on `day`."""
@@ -86,7 +88,7 @@ PIPELINE_STAGES = [
 class PartyMember(models.Model):
     """An existing party member who mentors or introduces candidates."""
 
-    full_name = models.CharField(_("full name"), max_length=120)
+    full_name = models.CharField(_("full name"), max_length=120, validators=[validate_name])
     organization = models.ForeignKey(
         Organization, verbose_name=_("party cell"), on_delete=models.PROTECT, related_name="members"
     )
@@ -108,7 +110,7 @@ class PartyMember(models.Model):
 class Candidate(models.Model):
     """An outstanding person (quần chúng ưu tú) followed from sourcing to full membership."""
 
-    full_name = models.CharField(_("full name"), max_length=120)
+    full_name = models.CharField(_("full name"), max_length=120, validators=[validate_name])
     date_of_birth = models.DateField(_("date of birth"))
     gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=40, default="Kinh")
@@ -120,6 +122,7 @@ class Candidate(models.Model):
         null=True,
         blank=True,
         unique=True,
+        validators=[validate_national_id],
         help_text=_("12 digits on the citizen identity card; leave empty if unknown."),
     )
     occupation_category = models.CharField(

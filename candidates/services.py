@@ -30,7 +30,7 @@ from .models import (
     StageEvent,
     age_on,
 )
-from . import dates, rules, selectors
+from . import dates, rules, selectors, text
 from .models import ExportLog
 
 
@@ -69,13 +69,13 @@ def candidate_create(
     })
     require_active_cell(home_cell)
     candidate = Candidate(
-        full_name=" ".join(full_name.split()),
+        full_name=text.normalize_name(full_name),
         date_of_birth=date_of_birth,
         gender=gender,
         ethnicity=ethnicity,
         religion=religion,
         education_level=education_level,
-        national_id=national_id or None,
+        national_id=(national_id or "").strip() or None,
         occupation_category=occupation_category,
         home_cell=home_cell,
         source=source,
@@ -83,7 +83,7 @@ def candidate_create(
         stage_date=sourced_on,
         notes=notes,
     )
-    candidate.full_clean()
+    candidate.full_clean()  # with the text rules of candidates.text
     candidate._history_user = acting_user
     candidate.save()
     if mentors:
@@ -122,6 +122,9 @@ def candidate_update(*, candidate: Candidate, data: dict, acting_user: AbstractB
         require_active_cell(data["home_cell"])
     for field in EDITABLE_FIELDS:
         setattr(candidate, field, data[field])
+    # full_clean checks the text rules (candidates.text) on what is stored.
+    candidate.full_name = text.normalize_name(candidate.full_name)
+    candidate.national_id = (candidate.national_id or "").strip() or None
     candidate.full_clean()
     candidate._history_user = acting_user
     candidate.save()
@@ -545,7 +548,12 @@ def _parse_roster_line(line: str) -> tuple[str, datetime.date]:
         born = datetime.datetime.strptime(parts[1], "%d/%m/%Y").date()
     except ValueError:
         raise ValueError(_("“%(value)s” is not a date dd/mm/yyyy") % {"value": parts[1]}) from None
-    return " ".join(parts[0].split()), born
+    name = text.normalize_name(parts[0])
+    try:
+        text.validate_name(name)
+    except ValidationError as error:
+        raise ValueError(" ".join(error.messages).rstrip(".")) from None
+    return name, born
 
 
 @transaction.atomic
@@ -563,7 +571,7 @@ def class_enroll_roster(
         except ValueError as error:
             errors.append(_("Line %(n)d: %(error)s.") % {"n": number, "error": error})
             continue
-        matches = list(scope.filter(full_name__iexact=name, date_of_birth=born)[:2])
+        matches = text.same_name(scope.filter(date_of_birth=born), name)
         if not matches:
             errors.append(_("Line %(n)d: nobody named %(name)s born on %(born)s in your records; add them first.")
                           % {"n": number, "name": name, "born": born.strftime("%d/%m/%Y")})

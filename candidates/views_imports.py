@@ -1,14 +1,12 @@
 """Bulk import from Excel: upload, preview with the errors of each row, then save the whole file."""
-import io
-
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from openpyxl import load_workbook
 
 from cells.selectors import staff_roots
 
@@ -32,22 +30,27 @@ class UploadForm(forms.Form):
         return upload
 
 
-def _row_estimate(job) -> int:
-    try:
-        workbook = load_workbook(io.BytesIO(job.file.open("rb").read()), read_only=True)
-        return workbook.worksheets[0].max_row or 0
-    except Exception:  # an unreadable file: the check itself says why
-        return 0
-
-
 def _run(task, job):
-    if _row_estimate(job) > BACKGROUND_ROWS:
-        try:
-            task.delay(job.pk)
-            return
-        except Exception:  # the broker is down: do it now rather than not at all
-            pass
+    if imports.row_count(job.file.open("rb").read(), up_to=BACKGROUND_ROWS) > BACKGROUND_ROWS:
+        # Once the request has committed: a worker that looked the job up before would not find it.
+        transaction.on_commit(lambda: _send_or_run_inline(task, job.pk))
+        return
     task(job.pk)
+
+
+def _send_or_run_inline(task, job_id):
+    try:
+        task.delay(job_id)
+    except Exception:  # the broker is down: do it now rather than not at all
+        task(job_id)
+
+
+def _get_job_for_user(request, pk) -> ImportJob:
+    """The user's own import while they still hold the role it needs (imports.still_allowed); 404 otherwise."""
+    job = get_object_or_404(ImportJob.objects.select_related("awareness_class__organizer"), pk=pk, created_by=request.user)
+    if not imports.still_allowed(job, staff_roots(request.user)):
+        raise Http404
+    return job
 
 
 def _start(request, form, kind, awareness_class=None):
@@ -93,7 +96,7 @@ def import_template(request, kind):
 
 @login_required
 def import_detail(request, pk):
-    job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+    job = _get_job_for_user(request, pk)
     rows = job.rows if job.status != ImportJob.Status.VALIDATING else []
     columns = imports.CANDIDATE_COLUMNS if job.kind == ImportJob.Kind.CANDIDATES else imports.ROSTER_COLUMNS
     table = [{"number": row["number"], "cells": [row["values"].get(key, "") for key, _label in columns], "errors": row["errors"]} for row in rows]
@@ -103,7 +106,7 @@ def import_detail(request, pk):
 @login_required
 @require_POST
 def import_save(request, pk):
-    job = get_object_or_404(ImportJob, pk=pk, created_by=request.user)
+    job = _get_job_for_user(request, pk)
     if job.status == ImportJob.Status.VALID:
         _run(tasks.save_import, job)
     return redirect("candidates:import_detail", pk=job.pk)
