@@ -187,7 +187,7 @@ def test_the_migration_stores_existing_names_in_nfc(tree):
     member = PartyMember.objects.create(full_name="Đảng viên", organization=tree["cell_a"])
     Candidate.objects.filter(pk=candidate.pk).update(full_name=NFD)
     PartyMember.objects.filter(pk=member.pk).update(full_name=NFD)
-    migration = importlib.import_module("candidates.migrations.0011_names_in_nfc_and_text_rules")
+    migration = importlib.import_module("candidates.migrations.0012_names_in_nfc_and_text_rules")
 
     def execute(sql):
         with connection.cursor() as cursor:
