@@ -29,5 +29,5 @@ test: install
 
 # Regenerate the Vietnamese catalogue after changing user-facing strings (English is the source language).
 messages: install
-	$(PY) manage.py makemessages --locale vi --ignore '.venv/*' --no-obsolete
+	$(PY) manage.py makemessages --locale vi --ignore '.venv/*' --ignore 'tests/*' --no-obsolete
 	$(PY) manage.py compilemessages --ignore '.venv/*'
