@@ -160,9 +160,26 @@ CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL o
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-# A down broker must not hang a save: fail fast and let the caller fall back.
+# A down broker must not hang a save: queueing fails within a second and the caller goes on (the
+# pending rows stay for the sweep). Nothing reads a job's result (jobs write their progress in their
+# own rows), so none is stored: queueing a job with a result first subscribes to it on the result
+# backend, which retried for 19 s on a down Redis.
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# One immediate retry to reconnect, one to publish; connecting gives up after 0.4 s (a
+# broker's host that drops packets), a command after two (a broker that accepted and went silent;
+# more than the worker's one-second wait for new jobs).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5,
+    "socket_connect_timeout": 0.4, "socket_timeout": 2,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+# The same bounds for whoever asks for a result (apply_async(ignore_result=False)): 20 retries by default.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 0.5
+CELERY_REDIS_SOCKET_TIMEOUT = 5
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 LOGGING = {
