@@ -117,6 +117,13 @@ class StepForm(forms.Form):
     def __init__(self, *args, candidate: Candidate, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stage"].choices = [(stage, Stage(stage).label) for stage in rules.next_stages(candidate.stage)]
+        stage = self.data.get("stage") if self.is_bound else None
+        if stage in Stage.values and candidate.stage_events.filter(stage=stage).exists():
+            # Someone recorded it since the page was loaded: say so, rather than "not a valid choice".
+            message = _("The step “%(stage)s” is already recorded for %(name)s.") % {
+                "stage": Stage(stage).label, "name": candidate.full_name,
+            }
+            self.fields["stage"].error_messages["invalid_choice"] = message.replace("%", "%%")
 
 
 class DocumentForm(forms.Form):
