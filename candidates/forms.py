@@ -155,6 +155,13 @@ class StepForm(forms.Form):
         # Only the next steps this user's organization owns: a step posted by hand is "not a valid choice".
         stages = steps_user_may_record(user, candidate, rules.next_stages(candidate.stage))
         self.fields["stage"].choices = [(stage, Stage(stage).label) for stage in stages]
+        stage = self.data.get("stage") if self.is_bound else None
+        if stage in Stage.values and candidate.stage_events.filter(stage=stage).exists():
+            # Someone recorded it since the page was loaded: say so, rather than "not a valid choice".
+            message = _("The step “%(stage)s” is already recorded for %(name)s.") % {
+                "stage": Stage(stage).label, "name": candidate.full_name,
+            }
+            self.fields["stage"].error_messages["invalid_choice"] = message.replace("%", "%%")
 
     def clean_occurred_on(self):
         day = self.cleaned_data["occurred_on"]

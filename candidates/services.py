@@ -172,17 +172,25 @@ def candidate_advance(
         )
         if errors:
             raise ValidationError(errors)
-    event = StageEvent.objects.create(
-        candidate=candidate,
-        stage=stage,
-        occurred_on=occurred_on,
-        document_number=document_number,
-        note=note,
-        votes_for=votes_for,
-        members_total=members_total,
-        approval_reference=approval_reference.strip(),
-        recorded_by=acting_user,
-    )
+    try:
+        with transaction.atomic():
+            event = StageEvent.objects.create(
+                candidate=candidate,
+                stage=stage,
+                occurred_on=occurred_on,
+                document_number=document_number,
+                note=note,
+                votes_for=votes_for,
+                members_total=members_total,
+                approval_reference=approval_reference.strip(),
+                recorded_by=acting_user,
+            )
+    except IntegrityError:
+        # Another user recorded the same step a moment earlier (one_event_per_stage).
+        raise ValidationError(
+            _("The step “%(stage)s” is already recorded for %(name)s.")
+            % {"stage": Stage(stage).label, "name": candidate.full_name}
+        ) from None
     form_code = rules.STAGE_FORMS.get(stage)
     if form_code and not DossierDocument.objects.filter(candidate=candidate, form_code=form_code).exists():
         DossierDocument.objects.create(

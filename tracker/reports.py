@@ -16,7 +16,7 @@ from candidates.models import Admission, OccupationCategory
 from candidates.workbooks import append_row
 from cells.models import Organization
 
-from .periods import month_end, year_period
+from .periods import month_end, year_period, years_shown
 from .selectors import figures_for
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -27,8 +27,12 @@ def parse_month(value: str, today: datetime.date) -> datetime.date:
     if not value:
         return today.replace(day=1)
     match = _MONTH.match(value.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or not 1930 <= int(match.group(1)) <= 2100:
+    if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(_("Unknown month “%(value)s”: use the form 2026-11.") % {"value": value})
+    # The report counts its year: only the years the pages show, or each month asked for adds a year to keep counted.
+    years = years_shown(today)
+    if int(match.group(1)) not in years:
+        raise ValueError(_("Choose a year from %(first)d to %(last)d.") % {"first": years[0], "last": years[-1]})
     return datetime.date(int(match.group(1)), int(match.group(2)), 1)
 
 

@@ -9,23 +9,26 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cells.models import Organization
+from cells.models import Organization, Target, Term
 
 from .models import PendingRecompute, ProgressSnapshot
-from .periods import PeriodError, add_months, current_term, current_year, parse_period
+from .periods import PeriodError, add_months, current_term, current_year, parse_period, term_period, year_period
 from .services import pending_take, period_check, pipeline_check, pipeline_refresh, recompute_lock, snapshots_refresh
 
 logger = logging.getLogger(__name__)
 
 
 def _periods_to_refresh(organization_ids: list[int] | None, today):
+    """The periods a job recounts. The nightly check (None): those still running or about to start.
+    After a change to these organizations: the current ones and every period they have snapshots of,
+    whatever its age (a ceremony recorded late changes its year's figures)."""
+    if organization_ids is None:
+        return _periods_running(today)
     keys = {current_year(today).key}
     term = current_term(today)
     if term:
         keys.add(term.key)
-    stored = ProgressSnapshot.objects.all()
-    if organization_ids is not None:
-        stored = stored.filter(organization_id__in=organization_ids)
+    stored = ProgressSnapshot.objects.filter(organization_id__in=organization_ids)
     keys.update(stored.values_list("period_key", flat=True).distinct())
     periods = []
     for key in sorted(keys):
@@ -33,6 +36,22 @@ def _periods_to_refresh(organization_ids: list[int] | None, today):
             periods.append(parse_period(key))
         except PeriodError:  # a term deleted since: its snapshots are simply not refreshed
             continue
+    return periods
+
+
+def _periods_running(today) -> list:
+    """The current year; next year once its targets are set, or from December on; the current term and
+    a term starting within a year. Figures of an ended period change only with its records, and the job
+    that follows each change recounts them; its page counts what is missing on the spot."""
+    periods = [current_year(today)]
+    next_year = today.year + 1
+    if today.month == 12 or Target.objects.filter(year=next_year).exists():
+        periods.append(year_period(next_year))
+    term = current_term(today)
+    if term:
+        periods.append(term)
+    upcoming = Term.objects.filter(start_date__gt=today, start_date__lte=add_months(today, 12)).order_by("start_date")
+    periods.extend(term_period(starting) for starting in upcoming)
     return periods
 
 
@@ -73,14 +92,22 @@ def _sweep_when_a_worker_starts(**kwargs) -> None:
 @shared_task(autoretry_for=(DatabaseError,), retry_backoff=2, retry_jitter=True, max_retries=3)
 def recompute_all() -> int:
     """The nightly full recompute of every organization: its pipeline once, then its figures for the
-    current and the stored periods."""
+    periods still running or about to start."""
     today = timezone.localdate()
     with transaction.atomic():
         recompute_lock()
-        pending_take()  # everything is recomputed below
+        pending = pending_take()
         changed = pipeline_check()
-        changed += sum(period_check(period=period) for period in _periods_to_refresh(None, today))
-    logger.info("Recomputed every snapshot; %s had changed", changed)
+        checked = _periods_to_refresh(None, today)
+        changed += sum(period_check(period=period) for period in checked)
+        # Changes still pending (the broker was down) may be to an ended period, which the night does not check.
+        keys = {period.key for period in checked}
+        if pending:
+            changed += sum(
+                snapshots_refresh(period=period, organization_ids=pending)
+                for period in _periods_to_refresh(pending, today) if period.key not in keys
+            )
+    logger.info("Recomputed the snapshots of %s; %s had changed", ", ".join(sorted(keys)), changed)
     return changed
 
 

@@ -16,7 +16,9 @@ from cells.services import TargetsChanged, targets_set_many
 from cells.selectors import RECORD_ROLES, ancestors, organization_for_user, role_roots, units_of, within
 
 from .models import ApiToken, ReportJob
-from .periods import PeriodError, add_months, current_term, current_year, parse_period, term_period, year_period
+from .periods import (
+    PeriodError, add_months, current_term, current_year, parse_period_shown, term_period, year_period, years_shown,
+)
 from . import reports
 from .reports import month_report, parse_month, reports_workbook
 from .selectors import figures_for, report_job_in_scope
@@ -32,7 +34,7 @@ def home(request):
 
 
 def _period_choices(today):
-    years = [year_period(year) for year in range(today.year, 2019, -1)]
+    years = [year_period(year) for year in range(today.year, years_shown(today).start - 1, -1)]
     terms = [term_period(term) for term in Term.objects.order_by("-start_date")]
     return terms + years
 
@@ -58,7 +60,7 @@ def dashboard(request, code):
     roots = role_roots(request.user)
     today = timezone.localdate()
     try:
-        period = parse_period(request.GET["period"]) if request.GET.get("period") else current_year(today)
+        period = parse_period_shown(request.GET["period"], today) if request.GET.get("period") else current_year(today)
     except PeriodError as error:
         return render(request, "tracker/bad_period.html", {"error": str(error), "organization": organization}, status=400)
     figures = figures_for(organization, period, today)
@@ -116,7 +118,7 @@ def api_progress(request):
         return JsonResponse({"error": _("Log in first.")}, status=401)
     code, key = request.GET.get("org", ""), request.GET.get("period", "")
     try:
-        period = parse_period(key)
+        period = parse_period_shown(key, timezone.localdate())
     except PeriodError as error:
         return JsonResponse({"error": str(error)}, status=400, json_dumps_params={"ensure_ascii": False})
     try:
@@ -251,7 +253,7 @@ def targets_edit(request, code):
     organization = organization_for_user(request.user, code, roles={"staff"})
     today = timezone.localdate()
     try:
-        period = parse_period(request.GET.get("period") or str(today.year))
+        period = parse_period_shown(request.GET.get("period") or str(today.year), today)
     except PeriodError as error:
         return render(request, "tracker/bad_period.html", {"error": str(error), "organization": organization}, status=400)
     units = [organization, *units_of(organization).filter(is_active=True)]

@@ -108,8 +108,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The credits' covering index is for PostgreSQL; SQLite builds it without the extra columns, which is fine.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a concurrent writer (the dev server and an eager task) instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Two people saving at once must both succeed. A transaction that read before writing could not
+    # wait for the other writer ("database is locked" at once, a 500): each takes the write lock when
+    # it begins and waits up to 20 s for it. Write-ahead logging lets pages read meanwhile.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL"}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
