@@ -110,7 +110,9 @@ SILENCED_SYSTEM_CHECKS = ["models.W040"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Two people saving at once must both succeed. A transaction that read before writing could not
     # wait for the other writer ("database is locked" at once, a 500): each takes the write lock when
-    # it begins and waits up to 20 s for it. Write-ahead logging lets pages read meanwhile.
+    # it begins and waits up to 20 s for it. As every request is a transaction (ATOMIC_REQUESTS), the
+    # embedded set-up serves one request at a time, which a single office's demo never notices;
+    # write-ahead logging lets reads outside a request (a shell, a backup) go on meanwhile.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL"}
     )
