@@ -63,3 +63,12 @@ def tree(db):
         sector=Organization.Sector.SCHOOL,
     )
     return {"district": district, "commune": commune, "cell_a": cell_a, "cell_b": cell_b, "school": school}
+
+
+def pytest_collection_modifyitems(items):
+    # pytest-playwright's `page` fixture carries the session-wide browser parameter: any test asking for a
+    # "page" (a parametrize name, an argument) is regrouped with the browser tests, whose live server
+    # empties the database, and every test after it loses the demo district. Twice in session 14.
+    for item in items:
+        if "page" in getattr(item, "fixturenames", ()) and not item.nodeid.startswith("tests/test_browser_"):
+            raise pytest.UsageError(f"{item.nodeid}: name it something other than 'page' (pytest-playwright's fixture)")

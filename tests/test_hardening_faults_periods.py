@@ -62,9 +62,9 @@ def test_without_a_term_the_years_start_in_2020(staff):
     assert staff.get("/api/v1/progress/?org=thanh-hoa&period=2020").status_code == 200
 
 
-@pytest.mark.parametrize("page", ["/org/thanh-hoa/?period=2040", "/org/thanh-hoa/targets/?period=2040"])
-def test_the_dashboard_and_the_targets_table_refuse_2040_with_a_message(staff, page):
-    response = staff.get(page)
+@pytest.mark.parametrize("url", ["/org/thanh-hoa/?period=2040", "/org/thanh-hoa/targets/?period=2040"])
+def test_the_dashboard_and_the_targets_table_refuse_2040_with_a_message(staff, url):
+    response = staff.get(url)
     assert response.status_code == 400
     assert escape(refusal()) in response.content.decode()
     assert nothing_stored("2040")

@@ -107,10 +107,10 @@ def test_the_api_answers_a_logged_in_user_without_a_server_error(staff, org, per
 
 
 @budget("list")
-@given(q=junk, org=junk, stage=junk, occupation=junk, year=junk, overdue=st.sampled_from(["", "1", "\x00"]), page=junk)
-def test_the_candidate_list_answers_any_filter(staff, q, org, stage, occupation, year, overdue, page):
+@given(q=junk, org=junk, stage=junk, occupation=junk, year=junk, overdue=st.sampled_from(["", "1", "\x00"]), page_number=junk)
+def test_the_candidate_list_answers_any_filter(staff, q, org, stage, occupation, year, overdue, page_number):
     response = staff.get("/candidates/", {
-        "q": q, "org": org, "stage": stage, "occupation_category": occupation, "year": year, "overdue": overdue, "page": page,
+        "q": q, "org": org, "stage": stage, "occupation_category": occupation, "year": year, "overdue": overdue, "page": page_number,
     })
     no_server_error(response)
 
