@@ -101,19 +101,24 @@ def parse_period(key: str) -> Period:
 FIRST_YEAR = 2020
 
 
-def years_shown(today: datetime.date) -> range:
+def years_shown(today: datetime.date, terms: list[Term] | None = None) -> range:
     """The years a page, the API or the targets table may be asked for: from the first term's start
     (2020 without a term) to next year. Every year asked for is counted and stored, and changes keep it
-    counted: 60 requests for 2040–2099 were 60 more periods to recount for ever."""
-    first_term_start = Term.objects.order_by("start_date").values_list("start_date", flat=True).first()
+    counted: 60 requests for 2040–2099 were 60 more periods to recount for ever.
+
+    `terms`: every term, when the caller has read them already (a page's period picker)."""
+    if terms is None:
+        first_term_start = Term.objects.order_by("start_date").values_list("start_date", flat=True).first()
+    else:
+        first_term_start = min((term.start_date for term in terms), default=None)
     first = min(first_term_start.year if first_term_start else FIRST_YEAR, today.year)
     return range(first, today.year + 2)
 
 
-def parse_period_shown(key: str, today: datetime.date) -> Period:
+def parse_period_shown(key: str, today: datetime.date, terms: list[Term] | None = None) -> Period:
     """`parse_period` for what a user asks for: a term that exists, or a year of `years_shown`."""
     period = parse_period(key)
-    years = years_shown(today)
+    years = years_shown(today, terms)
     if period.year is not None and period.year not in years:
         raise PeriodError(_("Choose a year from %(first)d to %(last)d.") % {"first": years[0], "last": years[-1]})
     return period

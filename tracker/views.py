@@ -33,10 +33,13 @@ def home(request):
     return render(request, "tracker/home.html", {"roots": roots})
 
 
-def _period_choices(today):
-    years = [year_period(year) for year in range(today.year, years_shown(today).start - 1, -1)]
-    terms = [term_period(term) for term in Term.objects.order_by("-start_date")]
-    return terms + years
+def _all_terms() -> list[Term]:
+    return list(Term.objects.order_by("-start_date"))
+
+
+def _period_choices(today, terms: list[Term]):
+    years = [year_period(year) for year in range(today.year, years_shown(today, terms).start - 1, -1)]
+    return [term_period(term) for term in terms] + years
 
 
 def _chart_months(period, today, by_month: dict) -> list[str]:
@@ -59,8 +62,9 @@ def dashboard(request, code):
     organization = organization_for_user(request.user, code)
     roots = role_roots(request.user)
     today = timezone.localdate()
+    terms = _all_terms()
     try:
-        period = parse_period_shown(request.GET["period"], today) if request.GET.get("period") else current_year(today)
+        period = parse_period_shown(request.GET["period"], today, terms) if request.GET.get("period") else current_year(today)
     except PeriodError as error:
         return render(request, "tracker/bad_period.html", {"error": str(error), "organization": organization}, status=400)
     figures = figures_for(organization, period, today)
@@ -91,7 +95,7 @@ def dashboard(request, code):
         "data": data,
         "chart": chart,
         "term_figures": figures_for(organization, term, today) if term and not period.is_term and period.year == today.year else None,
-        "period_choices": _period_choices(today),
+        "period_choices": _period_choices(today, terms),
         "can_read_records": within(organization, role_roots(request.user, RECORD_ROLES)),
         "can_set_targets": within(organization, role_roots(request.user, {"staff"})),
         "category_labels": dict(OccupationCategory.choices),
@@ -252,8 +256,9 @@ def targets_edit(request, code):
     reported instead of overwritten; a row the form does not send is left as it is."""
     organization = organization_for_user(request.user, code, roles={"staff"})
     today = timezone.localdate()
+    terms = _all_terms()
     try:
-        period = parse_period_shown(request.GET.get("period") or str(today.year), today)
+        period = parse_period_shown(request.GET.get("period") or str(today.year), today, terms)
     except PeriodError as error:
         return render(request, "tracker/bad_period.html", {"error": str(error), "organization": organization}, status=400)
     units = [organization, *units_of(organization).filter(is_active=True)]
@@ -291,7 +296,7 @@ def targets_edit(request, code):
                 return redirect(f"{request.path}?period={period.key}")
     return render(request, "tracker/targets.html", {
         "organization": organization, "period": period, "rows": list(rows.values()),
-        "period_choices": _period_choices(today),
+        "period_choices": _period_choices(today, terms),
     }, status=status)
 
 
