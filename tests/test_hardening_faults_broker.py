@@ -1,5 +1,6 @@
 """The broker down: saving goes on at once, and the changes left pending are picked up when it is back."""
 import datetime
+import os
 import socket
 import threading
 import time
@@ -40,11 +41,14 @@ def broker_at(url: str):
     from tracker.celery import app
 
     saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    # Celery prefers the environment's CELERY_BROKER_URL to its configuration (CI sets it for the worker).
+    saved_environment = {key: os.environ.pop(key) for key in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND") if key in os.environ}
     app.conf.update(broker_url=url, result_backend=url, task_always_eager=False)
     _forget_connections(app)
     try:
         yield app
     finally:
+        os.environ.update(saved_environment)
         app.conf.update(saved)
         _forget_connections(app)
 
