@@ -102,3 +102,13 @@ def attendances_within(awareness_class: AwarenessClass, roots) -> QuerySet[Class
     """The class's attendees whose home cell is under one of `roots`: a class may hold people of several
     organizations, and a user reads (record roots) or changes (staff roots) only those of their own."""
     return awareness_class.attendances.filter(subtrees_q(roots, field="candidate__home_cell__path"))
+
+
+def cell_of_on(candidate: Candidate, day) -> Organization:
+    """The person's cell on `day`: their cell, or the cell it absorbed them from when that merge took
+    effect after `day` (a decision dated before the merge is the old cell's)."""
+    cell = candidate.home_cell
+    for source in cell.merged_from.filter(deactivated_on__gt=day).order_by("-deactivated_on"):
+        if candidate.history.filter(home_cell=source).exists():
+            return source
+    return cell

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cells.models import Organization
-from cells.selectors import lineage_ids
+from cells.selectors import active_on, lineage_ids, lineages_on
 from tracker.periods import add_months
 from tracker.services import snapshots_invalidate
 
@@ -35,13 +34,32 @@ from .models import ExportLog
 
 
 
-def require_active_cell(cell: Organization) -> None:
+def require_active_cell(cell: Organization, on: datetime.date | None = None) -> None:
+    """A cell, active now, or on the day `on` when given: a step dated before a cell's merge or
+    closing may still be recorded in it afterwards."""
     if not cell.is_cell:
         raise ValidationError(
             _("%(name)s is not a party cell: people belong to and are admitted by cells.") % {"name": cell.name}
         )
-    if not cell.is_active:
+    if on is not None:
+        if not active_on(cell, on):
+            raise ValidationError(
+                _("%(name)s is not active on %(date)s.") % {"name": cell.name, "date": on.strftime("%d/%m/%Y")}
+            )
+    elif not cell.is_active:
         raise ValidationError(_("%(name)s is no longer active.") % {"name": cell.name})
+
+
+def cell_holding_ceremony(cell: Organization, day: datetime.date) -> Organization:
+    """The cell that holds a ceremony of `cell`'s on `day`: itself, or the cell it had been merged into
+    by then (followed from merge to merge). Refused when it had been closed by then."""
+    seen = set()
+    while not active_on(cell, day):
+        if cell.merged_into_id is None or cell.deactivated_on is None or cell.deactivated_on > day or cell.pk in seen:
+            require_active_cell(cell, on=day)  # raises with the reason
+        seen.add(cell.pk)
+        cell = cell.merged_into
+    return cell
 
 
 @transaction.atomic
@@ -117,7 +135,7 @@ def candidate_update(*, candidate: Candidate, data: dict, acting_user: AbstractB
     """Change a person's identity or cell; the history keeps the previous values."""
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     dates.refuse({"date_of_birth": birth_date_change_error(candidate, data["date_of_birth"])})
-    old_cell = candidate.home_cell
+    old_cell, old_gender, old_born = candidate.home_cell, candidate.gender, candidate.date_of_birth
     if data["home_cell"] != old_cell:
         require_active_cell(data["home_cell"])
     for field in EDITABLE_FIELDS:
@@ -132,6 +150,9 @@ def candidate_update(*, candidate: Candidate, data: dict, acting_user: AbstractB
         candidate.mentors.set(data["mentors"])
     if candidate.home_cell != old_cell:
         snapshots_invalidate(organization_ids=lineage_ids(old_cell) + lineage_ids(candidate.home_cell))
+    if (candidate.gender, candidate.date_of_birth) != (old_gender, old_born):
+        # The breakdowns count the gender and the age on the ceremony day: corrections reach past figures.
+        admission_credits_rebuild(admissions=Admission.objects.filter(candidate=candidate, admitted_on__isnull=False))
     return candidate
 
 
@@ -251,9 +272,11 @@ def age_band(born: datetime.date, day: datetime.date) -> str:
 
 
 def admission_credits_rebuild(*, admissions: QuerySet[Admission] | Iterable[Admission]) -> int:
-    """Credit each admission to its cell and the cell's current ancestors; return rows written.
+    """Credit each admission to its cell and the cell's ancestors as they stood on the ceremony day
+    (`cells.models.Placement`), with the breakdown keys as they are recorded now; return rows written.
 
-    Callers choose which admissions to rebuild: those whose tree changed from a given date.
+    Whatever was entered first, the ceremony or a restructuring dated before it, the credits are the
+    same. Callers choose which admissions to rebuild: those a change touched.
     """
     admissions = [a for a in admissions]
     if not admissions:
@@ -261,33 +284,35 @@ def admission_credits_rebuild(*, admissions: QuerySet[Admission] | Iterable[Admi
     old_credits = AdmissionCredit.objects.filter(admission__in=[a.pk for a in admissions])
     touched = set(old_credits.values_list("organization_id", flat=True))
     old_credits.delete()
-    held = [a for a in admissions if a.admitted_on]
-    cells = {cell.pk: cell for cell in Organization.objects.filter(pk__in={a.cell_id for a in held})}
-    all_paths = {path for cell in cells.values() for path in cell.lineage_paths()}
-    id_by_path = dict(Organization.objects.filter(path__in=all_paths).values_list("path", "pk"))
-    lineage = defaultdict(list)
-    for cell in cells.values():
-        lineage[cell.pk] = [id_by_path[path] for path in cell.lineage_paths()]
+    rows = admission_credits_for([a for a in admissions if a.admitted_on])
+    AdmissionCredit.objects.bulk_create(rows, batch_size=2000)
+    snapshots_invalidate(organization_ids=touched | {row.organization_id for row in rows})
+    return len(rows)
+
+
+def admission_credits_for(admissions: list[Admission]) -> list[AdmissionCredit]:
+    """The credits these held admissions should have (unsaved): what the rebuild writes and
+    `check_credits` compares with."""
+    lineages = lineages_on({(a.cell_id, a.admitted_on) for a in admissions})
     people = {
         pk: (gender, born)
-        for pk, gender, born in Candidate.objects.filter(pk__in=[a.candidate_id for a in held]).values_list(
+        for pk, gender, born in Candidate.objects.filter(pk__in=[a.candidate_id for a in admissions]).values_list(
             "pk", "gender", "date_of_birth"
         )
     }
     rows = []
-    for a in held:
+    for a in admissions:
         gender, born = people[a.candidate_id]
+        lineage = lineages[(a.cell_id, a.admitted_on)]
         keys = {
             "admitted_on": a.admitted_on,
-            "category": a.occupation_category,
+            "category": a.occupation_category,  # the occupation at the decision
             "gender": gender,
-            "age_band": age_band(born, a.admitted_on),
-            "sector": cells[a.cell_id].sector,
+            "age_band": age_band(born, a.admitted_on),  # the age on the ceremony day
+            "sector": lineage[-1][1].sector,  # the cell's sector on the ceremony day
         }
-        rows += [AdmissionCredit(admission_id=a.pk, organization_id=org_id, **keys) for org_id in lineage[a.cell_id]]
-    AdmissionCredit.objects.bulk_create(rows, batch_size=2000)
-    snapshots_invalidate(organization_ids=touched | {row.organization_id for row in rows})
-    return len(rows)
+        rows += [AdmissionCredit(admission_id=a.pk, organization_id=org_id, **keys) for org_id, _span in lineage]
+    return rows
 
 
 @transaction.atomic
@@ -301,7 +326,7 @@ def admission_record(
     acting_user: AbstractBaseUser | None = None,
 ) -> Admission:
     """Record the admission decision (9-KNĐ) and, when given, the ceremony date."""
-    require_active_cell(cell)
+    require_active_cell(cell, on=decision_date)
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     dates.refuse({
         "decision_date": dates.step_date_error(decision_date, born=candidate.date_of_birth),
@@ -346,13 +371,66 @@ def admission_hold_ceremony(
         raise ValidationError(_("The ceremony of this admission is already recorded."))
     if admitted_on < admission.decision_date:
         raise ValidationError(_("The ceremony cannot be held before the admission decision."))
+    holding = cell_holding_ceremony(admission.cell, admitted_on)
+    if holding != admission.cell:
+        admission.cell = holding
+        admission._change_reason = f"cell merged into {holding.code} before the ceremony"
     admission.admitted_on = admitted_on
     admission.probation_ends_on = add_months(admitted_on, RuleSet.in_force_on(admitted_on).probation_months)
     admission._history_user = acting_user
-    admission.save(update_fields=["admitted_on", "probation_ends_on"])
+    admission.save(update_fields=["cell", "admitted_on", "probation_ends_on"])
     candidate_advance(
         candidate=admission.candidate, stage=Stage.PROBATIONARY, occurred_on=admitted_on, acting_user=acting_user
     )
+    admission_credits_rebuild(admissions=[admission])
+    return admission
+
+
+@transaction.atomic
+def admission_correct(
+    *,
+    admission: Admission,
+    admitted_on: datetime.date | None = None,
+    cell: Organization | None = None,
+    occupation_category: str | None = None,
+    acting_user: AbstractBaseUser | None = None,
+) -> Admission:
+    """Correct what an admission counts by, typed wrong: its ceremony date, its admitting cell or the
+    occupation at admission (only those given change). Its credits, the probation's end and the
+    ceremony step follow, and the figures of every period they touch are recounted."""
+    admission = Admission.objects.select_for_update().select_related("candidate").get(pk=admission.pk)
+    if admitted_on is not None and admitted_on != admission.admitted_on:
+        if admission.admitted_on is None:
+            raise ValidationError({"admitted_on": _("Record the ceremony on the candidate page first.")})
+        dates.refuse({"admitted_on": dates.step_date_error(admitted_on, born=admission.candidate.date_of_birth)})
+        if admitted_on < admission.decision_date:
+            raise ValidationError({"admitted_on": _("The ceremony cannot be held before the admission decision.")})
+        if admission.outcome_on and admitted_on > admission.outcome_on:
+            raise ValidationError({"admitted_on": _("The ceremony cannot be after the end of probation.")})
+        admission.admitted_on = admitted_on
+        admission.probation_ends_on = add_months(admitted_on, RuleSet.in_force_on(admitted_on).probation_months)
+        for event in StageEvent.objects.filter(candidate=admission.candidate, stage=Stage.PROBATIONARY):
+            event.occurred_on = admitted_on
+            event._history_user = acting_user
+            event.save(update_fields=["occurred_on"])
+        person = admission.candidate
+        if person.stage == Stage.PROBATIONARY:
+            person.stage_date = admitted_on
+            person._history_user = acting_user
+            person._change_reason = "ceremony date corrected"
+            person.save(update_fields=["stage_date", "updated_at"])
+    if cell is not None and cell != admission.cell:
+        try:
+            require_active_cell(cell, on=admission.admitted_on or admission.decision_date)
+        except ValidationError as error:
+            raise ValidationError({"cell": error.messages}) from None
+        admission.cell = cell
+    if occupation_category is not None:
+        admission.occupation_category = occupation_category
+    admission.full_clean(exclude=["candidate"])
+    admission._history_user = acting_user
+    admission._change_reason = "corrected"
+    admission.save()
     admission_credits_rebuild(admissions=[admission])
     return admission
 
@@ -478,7 +556,7 @@ def step_record(
         if not document_number.strip():
             raise ValidationError({"document_number": _("Enter the number of the admission decision.")})
         admission_record(
-            candidate=candidate, cell=candidate.home_cell, decision_number=document_number,
+            candidate=candidate, cell=selectors.cell_of_on(candidate, occurred_on), decision_number=document_number,
             decision_date=occurred_on, acting_user=acting_user,
         )
     elif stage == Stage.PROBATIONARY:

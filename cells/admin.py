@@ -185,6 +185,12 @@ class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
 class TermAdmin(admin.ModelAdmin):
     list_display = ["label", "start_date", "end_date"]
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Through the service: the term's figures were counted on its old dates.
+        services.term_update(term=obj, start_date=obj.start_date, end_date=obj.end_date, acting_user=request.user)
+
 
 @admin.register(Target)
 class TargetAdmin(SimpleHistoryAdmin):

@@ -77,6 +77,50 @@ class Organization(MP_Node):
         return Organization.objects.filter(path__startswith=self.path)
 
 
+
+class Placement(models.Model):
+    """An organization as it stood from one day to another: under which parent, named what, of which
+    kind and sector, active or not. An organization's placements follow each other without gaps; the
+    last one is open (`valid_to` empty). Every restructuring writes them, dated, in whatever order it is
+    entered; admissions are credited from them as they were on the ceremony day (`cells.selectors`).
+    The tree of `Organization.path` is the last placement of each: the structure as now decided."""
+
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="placements"
+    )
+    # Empty: since before anything was recorded about it.
+    valid_from = models.DateField(_("from"), null=True, blank=True)
+    valid_to = models.DateField(_("until (exclusive)"), null=True, blank=True)
+    parent = models.ForeignKey(
+        Organization, verbose_name=_("parent organization"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=32, choices=Organization.Kind.choices)
+    sector = models.CharField(_("sector"), max_length=32, choices=Organization.Sector.choices)
+    is_active = models.BooleanField(_("active"))
+    reason = models.CharField(_("why it changed"), max_length=200, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("placement in the tree")
+        verbose_name_plural = _("placements in the tree")
+        ordering = ["organization", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "valid_from"], name="one_placement_per_start"),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True) | Q(valid_to__isnull=True) | Q(valid_to__gt=models.F("valid_from")),
+                name="placement_ends_after_it_starts",
+            ),
+        ]
+        indexes = [models.Index(fields=["parent", "valid_from"], name="placements_under_a_parent")]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.valid_from or '…'} → {self.valid_to or '…'}"
+
+    def covers(self, day: datetime.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day < self.valid_to)
+
 def lineage_paths(path: str) -> list[str]:
     """The materialized paths of a node and all its ancestors, root first."""
     return [path[:end] for end in range(Organization.steplen, len(path) + 1, Organization.steplen)]

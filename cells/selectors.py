@@ -1,11 +1,15 @@
 """Reads of the organization tree, and what a user may see of it."""
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
+
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
-from .models import Organization, OrganizationRole
+from .models import Organization, OrganizationRole, Placement
+from .placements import Span, in_order, span_of, span_on
 
 
 def role_roots(user, roles: set[str] | None = None) -> list[Organization]:
@@ -118,3 +122,75 @@ ORGANIZATION_SEARCH_ORDER = ("depth", "name", "code")
 
 def organization_label(organization: Organization) -> str:
     return f"{organization.name} ({organization.code})"  # names repeat across a province; codes do not
+
+
+# The tree on any day, from the placements (cells.models.Placement).
+
+def placements_of(organization_ids: Iterable[int]) -> dict[int, list[Span]]:
+    """Each organization's placements, in date order, read in one query. An organization created
+    without one (bulk-generated data) has one from the tree as it stands."""
+    ids = set(organization_ids)
+    spans: dict[int, list[Span]] = {}
+    for row in Placement.objects.filter(organization_id__in=ids):
+        spans.setdefault(row.organization_id, []).append(span_of(row))
+    if missing := ids - spans.keys():
+        rows = list(Organization.objects.filter(pk__in=missing))
+        parents = dict(
+            Organization.objects.filter(path__in={org.path[: -Organization.steplen] for org in rows}).values_list("path", "pk")
+        )
+        for org in rows:
+            spans[org.pk] = [Span(
+                valid_from=None, valid_to=None, parent_id=parents.get(org.path[: -Organization.steplen]),
+                name=org.name, kind=org.kind, sector=org.sector, is_active=org.is_active,
+            )]
+    return {org_id: in_order(org_spans) for org_id, org_spans in spans.items()}
+
+
+def lineages_on(wanted: Iterable[tuple[int, datetime.date]]) -> dict[tuple[int, datetime.date], list[tuple[int, Span]]]:
+    """For each (organization id, day): the organization and its ancestors as they stood that day, root
+    first, each with its placement then. One query a level, however many pairs."""
+    chains = {pair: [pair[0]] for pair in set(wanted)}
+    states: dict[tuple[int, datetime.date], list[Span]] = {pair: [] for pair in chains}
+    spans: dict[int, list[Span]] = {}
+    climbing = dict.fromkeys(chains)
+    while climbing:
+        spans.update(placements_of({chains[pair][-1] for pair in climbing} - spans.keys()))
+        still = {}
+        for pair in climbing:
+            span = span_on(spans.get(chains[pair][-1], []), pair[1])
+            states[pair].append(span)
+            parent = span.parent_id if span else None
+            if parent is not None and parent not in chains[pair]:  # a cycle would be a bug; never loop on it
+                chains[pair].append(parent)
+                still[pair] = None
+        climbing = still
+    return {pair: list(zip(chain, states[pair]))[::-1] for pair, chain in chains.items()}
+
+
+def lineage_on(organization: Organization, day: datetime.date) -> list[Organization]:
+    """The organization and its ancestors as they stood on `day`, root first."""
+    ids = [org_id for org_id, _span in lineages_on([(organization.pk, day)])[(organization.pk, day)]]
+    by_id = Organization.objects.in_bulk(ids)
+    return [by_id[org_id] for org_id in ids]
+
+
+def placement_on(organization: Organization, day: datetime.date) -> Span | None:
+    """The organization's placement on `day`."""
+    return span_on(placements_of([organization.pk]).get(organization.pk, []), day)
+
+
+def parent_on(organization: Organization, day: datetime.date) -> Organization | None:
+    span = placement_on(organization, day)
+    return Organization.objects.get(pk=span.parent_id) if span and span.parent_id else None
+
+
+def active_on(organization: Organization, day: datetime.date) -> bool:
+    span = placement_on(organization, day)
+    return bool(span and span.is_active and span.covers(day))
+
+
+def tree_on(day: datetime.date) -> models.QuerySet[Placement]:
+    """Every organization's placement on `day`: the tree as it stood (or will stand) then."""
+    return Placement.objects.filter(
+        Q(valid_from__isnull=True) | Q(valid_from__lte=day), Q(valid_to__isnull=True) | Q(valid_to__gt=day)
+    )

@@ -9,14 +9,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from candidates.models import Admission, Candidate, PIPELINE_STAGES
+from candidates.models import Admission, AdmissionCredit, Candidate, PIPELINE_STAGES
 from candidates.services import admission_credits_rebuild
 
-from tracker.services import snapshots_invalidate
+from tracker.services import period_figures_discard, snapshots_invalidate
 
 from .dates import planned_date_error, refuse
-from .models import Organization, Target, Term, validate_placement
-from .selectors import lineage_ids, units_of
+from .models import Organization, Placement, Target, Term, validate_placement
+from .placements import STATE, BeforeFirstSpan, Span, change_from, span_of
+from .selectors import active_on, lineage_ids, lineages_on, placements_of, tree_on
 
 
 def _save_with_history(organization: Organization, *, acting_user, reason: str, update_fields=None) -> None:
@@ -27,6 +28,10 @@ def _save_with_history(organization: Organization, *, acting_user, reason: str, 
     organization.save(update_fields=update_fields)
 
 
+def _date(day: datetime.date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
 @transaction.atomic
 def organization_create(
     *,
@@ -35,8 +40,11 @@ def organization_create(
     kind: str,
     parent: Organization | None = None,
     sector: str = Organization.Sector.OTHER,
+    effective_on: datetime.date | None = None,
     acting_user: AbstractBaseUser | None = None,
 ) -> Organization:
+    """Create an organization; with `effective_on`, it exists from that day (a split), otherwise it has
+    always been there as far as the figures go (a cell entered to record its past)."""
     if parent is not None:
         parent = Organization.objects.select_for_update().get(pk=parent.pk)
         if not parent.is_active:
@@ -46,9 +54,15 @@ def organization_create(
     organization.full_clean(exclude=["path", "depth", "numchild"])
     organization._history_user = acting_user
     if parent is None:
-        return Organization.objects.add_root(instance=organization)
-    snapshots_invalidate(organization_ids=lineage_ids(parent))
-    return Organization.objects.add_child(parent, instance=organization)
+        organization = Organization.objects.add_root(instance=organization)
+    else:
+        snapshots_invalidate(organization_ids=lineage_ids(parent))
+        organization = Organization.objects.add_child(parent, instance=organization)
+    Placement.objects.create(
+        organization=organization, valid_from=effective_on, parent=parent, name=name, kind=kind, sector=sector,
+        is_active=True, reason="created",
+    )
+    return organization
 
 
 def _move_under(organization: Organization, new_parent: Organization | None) -> None:
@@ -61,6 +75,60 @@ def _move_under(organization: Organization, new_parent: Organization | None) -> 
     organization.refresh_from_db()
 
 
+def _placements_change(
+    organization: Organization, effective_on: datetime.date, reason: str, **changes
+) -> dict[str, datetime.date | None]:
+    """Write a change of the organization's placements from `effective_on` (see
+    `cells.placements.change_from`) and bring the organization's own fields, and its place in the
+    tree, to its last placement. Returns, for each value changed, the day the change stops applying.
+
+    Call with the organization's row locked: two changes of one organization must not interleave."""
+    old = placements_of([organization.pk])[organization.pk]
+    try:
+        spans, until = change_from(old, effective_on, reason, **changes)
+    except BeforeFirstSpan:
+        raise ValidationError(
+            _("%(name)s did not exist yet on %(date)s.") % {"name": organization.name, "date": _date(effective_on)}
+        ) from None
+    _placements_save(organization, spans)
+    latest = spans[-1]
+    current_parent = Organization.objects.get_parent(organization)
+    if (current_parent.pk if current_parent else None) != latest.parent_id:
+        parent = Organization.objects.get(pk=latest.parent_id) if latest.parent_id else None
+        if parent is not None and parent.path.startswith(organization.path):
+            raise ValidationError(_("An organization cannot be moved under itself or one of its own units."))
+        _move_under(organization, parent)
+    organization.name, organization.kind, organization.sector = latest.name, latest.kind, latest.sector
+    organization.is_active = latest.is_active
+    return until
+
+
+def _placements_save(organization: Organization, spans: list[Span]) -> None:
+    """Replace the organization's placements by `spans`, leaving the rows that stay as they are."""
+    def key(span: Span) -> tuple:
+        return (span.valid_from, span.valid_to, *span.state())
+
+    rows = list(Placement.objects.select_for_update().filter(organization=organization))
+    wanted = {key(span): span for span in spans}
+    Placement.objects.filter(pk__in=[row.pk for row in rows if key(span_of(row)) not in wanted]).delete()
+    kept = {key(span_of(row)) for row in rows}
+    Placement.objects.bulk_create([
+        Placement(organization=organization, **{name: getattr(span, name) for name in ("valid_from", "valid_to", *STATE, "reason")})
+        for span_key, span in wanted.items() if span_key not in kept
+    ])
+
+
+def _lineage_ids_on(organization: Organization, day: datetime.date) -> list[int]:
+    return [org_id for org_id, _span in lineages_on([(organization.pk, day)])[(organization.pk, day)]]
+
+
+def _require_active_on(organization: Organization, day: datetime.date) -> None:
+    if not active_on(organization, day):
+        raise ValidationError(
+            _("%(name)s is not active on %(date)s.") % {"name": organization.name, "date": _date(day)}
+        )
+
+
 @transaction.atomic
 def organization_move(
     *,
@@ -69,30 +137,40 @@ def organization_move(
     effective_on: datetime.date,
     acting_user: AbstractBaseUser | None = None,
 ) -> Organization:
-    """Move an organization and its subtree under a new parent from `effective_on`.
+    """Move an organization and its subtree under a new parent from `effective_on`, until its next
+    move by date if one is recorded already (entered in any order, the moves give the same tree).
 
-    Admissions before that date keep counting for the old ancestors; later ones are
-    credited to the new ones.
+    Admissions before that date keep counting for the old ancestors; those from it for the new ones.
     """
     _check_effective_on(effective_on)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    _require_active_on(organization, effective_on)
     if new_parent is not None:
         new_parent = Organization.objects.get(pk=new_parent.pk)
-        if new_parent.path.startswith(organization.path):
+        if new_parent.path.startswith(organization.path) or organization.pk in _lineage_ids_on(new_parent, effective_on):
             raise ValidationError(_("An organization cannot be moved under itself or one of its own units."))
-        if not new_parent.is_active:
-            raise ValidationError(_("%(parent)s is no longer active.") % {"parent": new_parent.name})
+        _require_active_on(new_parent, effective_on)
     validate_placement(organization.kind, new_parent)
-    old_lineage = lineage_ids(organization)
-    _move_under(organization, new_parent)
-    touched = set(old_lineage + lineage_ids(organization))
+    before = set(_lineage_ids_on(organization, effective_on) + lineage_ids(organization))
+    until = _placements_change(
+        organization, effective_on, f"moved, effective {_date(effective_on)}", parent_id=new_parent.pk if new_parent else None
+    )["parent_id"]
+    after = set(_lineage_ids_on(organization, effective_on) + lineage_ids(organization))
+    touched = before | after
     snapshots_invalidate(organization_ids=touched)
-    _mark_restructured(touched - {organization.pk}, effective_on)
-    _save_with_history(organization, acting_user=acting_user, reason=f"moved, effective {effective_on:%d/%m/%Y}")
-    admission_credits_rebuild(
-        admissions=Admission.objects.filter(cell__path__startswith=organization.path, admitted_on__gte=effective_on)
-    )
+    # Its old and new parents' units changed from the move until its next one.
+    _mark_restructured(touched - {organization.pk}, until or effective_on)
+    _save_with_history(organization, acting_user=acting_user, reason=f"moved, effective {_date(effective_on)}")
+    admission_credits_rebuild(admissions=_admissions_credited(organization, effective_on, until))
     return organization
+
+
+def _admissions_credited(organization: Organization, start: datetime.date, end: datetime.date | None):
+    """The admissions counting for this organization with a ceremony from `start` to before `end`."""
+    credits = AdmissionCredit.objects.filter(organization=organization, admitted_on__gte=start)
+    if end is not None:
+        credits = credits.filter(admitted_on__lt=end)
+    return Admission.objects.filter(pk__in=credits.values("admission_id"))
 
 
 def _check_effective_on(effective_on: datetime.date) -> None:
@@ -111,10 +189,43 @@ def _pipeline_count(organization: Organization) -> int:
 
 
 @transaction.atomic
+def organization_update(
+    *,
+    organization: Organization,
+    name: str,
+    kind: str,
+    sector: str,
+    effective_on: datetime.date,
+    acting_user: AbstractBaseUser | None = None,
+) -> Organization:
+    """Rename an organization, or change its kind or sector, from `effective_on`: the figures of
+    ceremonies before it keep the sector they had."""
+    _check_effective_on(effective_on)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    changes = {
+        field: value for field, value in (("name", name), ("kind", kind), ("sector", sector))
+        if value != getattr(organization, field)
+    }
+    if not changes:
+        return organization
+    if "kind" in changes:
+        validate_placement(kind, Organization.objects.get_parent(organization))
+    probe = Organization(code=organization.code, name=name, kind=kind, sector=sector)
+    probe.full_clean(exclude=["path", "depth", "numchild", "code"])
+    _placements_change(organization, effective_on, f"changed, effective {_date(effective_on)}", **changes)
+    _save_with_history(organization, acting_user=acting_user, reason=f"changed, effective {_date(effective_on)}")
+    if "sector" in changes:
+        admission_credits_rebuild(admissions=_admissions_credited(organization, effective_on, None).filter(cell=organization))
+    snapshots_invalidate(organization_ids=lineage_ids(organization))
+    return organization
+
+
+@transaction.atomic
 def organization_deactivate(
     *, organization: Organization, effective_on: datetime.date, acting_user: AbstractBaseUser | None = None
 ) -> Organization:
-    """Close an organization and everything under it; its past figures stay."""
+    """Close an organization and everything under it from `effective_on`; its past figures stay, and
+    steps dated before that day may still be recorded in it."""
     _check_effective_on(effective_on)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     waiting = _pipeline_count(organization)
@@ -127,8 +238,9 @@ def organization_deactivate(
             % {"name": organization.name, "count": waiting}
         )
     snapshots_invalidate(organization_ids=lineage_ids(organization))
-    for unit in organization.subtree().filter(is_active=True):
-        unit.is_active = False
+    for unit in organization.subtree().filter(is_active=True).order_by("path"):
+        unit = Organization.objects.select_for_update().get(pk=unit.pk)
+        _placements_change(unit, effective_on, f"deactivated, effective {_date(effective_on)}", is_active=False)
         unit.deactivated_on = effective_on
         _save_with_history(unit, acting_user=acting_user, reason="deactivated", update_fields=["is_active", "deactivated_on"])
     organization.refresh_from_db()
@@ -145,9 +257,10 @@ def organization_merge(
 ) -> Organization:
     """Merge `source` into `into` from `effective_on`.
 
-    Its units, its candidates in the pipeline and its admissions from that date on move
-    to `into`; its earlier admissions stay where they happened, so no count changes
-    for a past period and nothing is counted twice.
+    Its units, its candidates in the pipeline and its admissions with a ceremony from that date on move
+    to `into`; its earlier admissions stay where they happened, so no count changes for a past period
+    and nothing is counted twice. An admission whose ceremony is not recorded yet stays with `source`
+    until it is: held after the merge, it moves to `into` then (`candidates.services`).
     """
     _check_effective_on(effective_on)
     source = Organization.objects.select_for_update().get(pk=source.pk)
@@ -161,10 +274,10 @@ def organization_merge(
         )
     if into.path.startswith(source.path) or source.path.startswith(into.path):
         raise ValidationError(_("An organization cannot be merged with one of its own units."))
-    if not (source.is_active and into.is_active):
+    if not (source.is_active and active_on(source, effective_on) and active_on(into, effective_on)):
         raise ValidationError(_("Both organizations must be active to be merged."))
 
-    for child in units_of(source):
+    for child in Organization.objects.filter(pk__in=tree_on(effective_on).filter(parent=source).values("organization_id")):
         organization_move(organization=child, new_parent=into, effective_on=effective_on, acting_user=acting_user)
     source.refresh_from_db()
 
@@ -173,18 +286,20 @@ def organization_merge(
         candidate._history_user = acting_user
         candidate._change_reason = f"cell merged into {into.code}"
         candidate.save(update_fields=["home_cell", "updated_at"])
-    later = Admission.objects.filter(Q(admitted_on__gte=effective_on) | Q(admitted_on__isnull=True), cell=source)
+    later = Admission.objects.filter(admitted_on__gte=effective_on, cell=source)
     moved_ids = list(later.values_list("pk", flat=True))
     for admission in Admission.objects.filter(pk__in=moved_ids):
         admission.cell = into
         admission._history_user = acting_user
+        admission._change_reason = f"cell merged into {into.code}"
         admission.save(update_fields=["cell"])
     admission_credits_rebuild(admissions=Admission.objects.filter(pk__in=moved_ids))
 
-    touched = set(lineage_ids(source) + lineage_ids(into))
+    touched = set(lineage_ids(source) + lineage_ids(into) + _lineage_ids_on(source, effective_on))
+    touched |= set(_lineage_ids_on(into, effective_on))
     snapshots_invalidate(organization_ids=touched)
     _mark_restructured(touched, effective_on)
-    source.is_active = False
+    _placements_change(source, effective_on, f"merged into {into.code}, effective {_date(effective_on)}", is_active=False)
     source.deactivated_on = effective_on
     source.merged_into = into
     _save_with_history(
@@ -292,7 +407,7 @@ def organization_split(
             )
     created = organization_create(
         code=code, name=name, kind=source.kind, sector=source.sector,
-        parent=Organization.objects.get_parent(source), acting_user=acting_user,
+        parent=Organization.objects.get_parent(source), effective_on=effective_on, acting_user=acting_user,
     )
     for unit in units:
         organization_move(organization=unit, new_parent=created, effective_on=effective_on, acting_user=acting_user)
@@ -350,3 +465,18 @@ def targets_set_many(
     if conflicts:
         raise TargetsChanged(conflicts)  # the transaction rolls back what the other rows wrote
     return changed
+
+
+@transaction.atomic
+def term_update(
+    *, term: Term, start_date: datetime.date, end_date: datetime.date, acting_user: AbstractBaseUser | None = None
+) -> Term:
+    """Change a term's dates. Its figures were counted on the old ones: they are dropped, and pages
+    count them again on the new dates when next shown (so are those of any term it touched)."""
+    term = Term.objects.select_for_update().get(pk=term.pk)
+    old_key = term.key
+    term.start_date, term.end_date = start_date, end_date
+    term.full_clean()
+    term.save()
+    period_figures_discard(period_keys={old_key, term.key})
+    return term

@@ -35,13 +35,19 @@ class Period:
         """How a Target of this period is found: by its year or by its term."""
         return {"year": self.year} if self.year else {"term": self.term}
 
+    def elapsed_days(self, today: datetime.date) -> tuple[int, int]:
+        """(days gone by at the end of `today`, days in the period): 0 before it starts, all after."""
+        total = (self.end - self.start).days + 1
+        if today < self.start:
+            return 0, total
+        if today >= self.end:
+            return total, total
+        return (today - self.start).days + 1, total
+
     def elapsed_fraction(self, today: datetime.date) -> float:
         """Share of the period gone by at the end of `today` (0 before it starts, 1 after)."""
-        if today < self.start:
-            return 0.0
-        if today >= self.end:
-            return 1.0
-        return ((today - self.start).days + 1) / ((self.end - self.start).days + 1)
+        elapsed, total = self.elapsed_days(today)
+        return elapsed / total
 
     def contains(self, day: datetime.date) -> bool:
         return self.start <= day <= self.end

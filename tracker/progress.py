@@ -12,7 +12,6 @@ using today's date and the period's conversion rates.
 from __future__ import annotations
 
 import datetime
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -59,10 +58,13 @@ def pace_status(admitted: int, target: int | None, period: Period, today: dateti
     """(status, expected admissions to date): no_plan, done, on_track or behind."""
     if target is None:
         return "no_plan", None
-    expected = round(target * period.elapsed_fraction(today), 1)
+    elapsed, total = period.elapsed_days(today)
+    expected = round(target * elapsed / total, 1)  # shown; the rule below uses the exact value
     if admitted >= target:
         return "done", expected
-    return ("behind" if admitted < math.floor(expected) else "on_track"), expected
+    # Behind: fewer than the whole people the share of the period gone by calls for, ⌊target × share⌋,
+    # in integers (5.96 shown as 6.0 still calls for 5).
+    return ("behind" if admitted < target * elapsed // total else "on_track"), expected
 
 
 @dataclass

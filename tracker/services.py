@@ -32,6 +32,14 @@ def snapshots_invalidate(*, organization_ids: Iterable[int]) -> None:
     transaction.on_commit(lambda: _queue_once(connection))
 
 
+def period_figures_discard(*, period_keys: Iterable[str]) -> int:
+    """Drop the stored figures and the check of these periods (a term's dates changed): the pages count
+    them afresh when next shown, the nightly check if still running. Returns the rows dropped."""
+    keys = set(period_keys)
+    PeriodCheck.objects.filter(period_key__in=keys).delete()
+    return ProgressSnapshot.objects.filter(period_key__in=keys).delete()[0]
+
+
 def _queue_once(connection) -> None:
     # The first callback of a commit queues the job; the others of the same commit find nothing to do.
     if connection.__dict__.pop("_tracker_recompute_wanted", False):

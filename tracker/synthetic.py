@@ -12,10 +12,11 @@ from collections.abc import Iterable, Iterator
 from itertools import islice
 
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 from candidates.models import Admission, AdmissionCredit, Candidate, EducationLevel, Gender, OccupationCategory, Stage
 from candidates.services import age_band
-from cells.models import Organization, Target, Term, lineage_paths
+from cells.models import Organization, Placement, Target, Term, lineage_paths
 
 Kind, Sector = Organization.Kind, Organization.Sector
 
@@ -104,6 +105,13 @@ class Generator:
         saved = dict(Organization.objects.filter(code__startswith=prefix).values_list("code", "pk"))
         for org in self.orgs:
             org.pk = saved[org.code]
+        id_by_path = {org.path: org.pk for org in self.orgs}
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        write_rows(
+            Placement, ["organization", "parent", "name", "kind", "sector", "is_active", "reason", "recorded_at"],
+            ((org.pk, id_by_path.get(org.path[: -Organization.steplen]), org.name, org.kind, org.sector, True, "created", now)
+             for org in self.orgs),
+        )
 
     def _child(self, parent: Organization, index: int, code: str, name: str, kind: str, sector: str) -> Organization:
         parent.numchild += 1
