@@ -92,7 +92,8 @@ class Placement(models.Model):
     valid_from = models.DateField(_("from"), null=True, blank=True)
     valid_to = models.DateField(_("until (exclusive)"), null=True, blank=True)
     parent = models.ForeignKey(
-        Organization, verbose_name=_("parent organization"), null=True, blank=True, on_delete=models.PROTECT,
+        # Deleting an organization (the demo's reload) takes the placements that name it as parent with it.
+        Organization, verbose_name=_("parent organization"), null=True, blank=True, on_delete=models.CASCADE,
         related_name="+",
     )
     name = models.CharField(_("name"), max_length=200)
@@ -100,6 +101,8 @@ class Placement(models.Model):
     sector = models.CharField(_("sector"), max_length=32, choices=Organization.Sector.choices)
     is_active = models.BooleanField(_("active"))
     reason = models.CharField(_("why it changed"), max_length=200, blank=True)
+    # Which of parent, name, kind, sector and active were changed on `valid_from` (cells.placements).
+    changed = models.CharField(max_length=64, blank=True, editable=False)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:

@@ -23,6 +23,9 @@ class Span:
     sector: str
     is_active: bool
     reason: str = ""
+    # What was changed on `valid_from` (names from STATE): a change applies until the next change of
+    # the same thing by date, which neighbouring spans in the same state would otherwise hide.
+    changed: frozenset = frozenset()
 
     def covers(self, day: datetime.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day < self.valid_to)
@@ -33,7 +36,13 @@ class Span:
 
 def span_of(row) -> Span:
     """A Span with the values of a Placement row (or anything with the same attributes)."""
-    return Span(**{field.name: getattr(row, field.name) for field in fields(Span)})
+    values = {field.name: getattr(row, field.name) for field in fields(Span) if field.name != "changed"}
+    return Span(**values, changed=frozenset(row.changed.split()))
+
+
+def changed_text(span: Span) -> str:
+    """`changed` as a Placement row stores it."""
+    return " ".join(name for name in STATE if name in span.changed)
 
 
 def in_order(spans: list[Span]) -> list[Span]:
@@ -57,9 +66,10 @@ def change_from(spans: list[Span], day: datetime.date, reason: str, **changes) -
     """The spans after a change of some of STATE's values from `day` on, and for each value changed the
     day it stops applying (None: it applies to the end).
 
-    A change applies from its day until the value next changed by date, not until today: moving a cell on
-    01/06/2024 when its move of 01/01/2025 is already recorded places it for those seven months only.
-    That is what makes the order of entry irrelevant.
+    A change applies from its day until the next change of the same value by date, not until today:
+    moving a cell on 01/06/2024 when its move of 01/01/2025 is already recorded places it for those seven
+    months only. That is what makes the order of entry irrelevant. A second change of the same value on
+    the same day replaces the first.
     """
     ordered = [replace(span) for span in in_order(spans)]
     if not ordered:
@@ -69,31 +79,20 @@ def change_from(spans: list[Span], day: datetime.date, reason: str, **changes) -
     pieces = []
     for span in ordered:
         if span.covers(day) and span.valid_from != day:
-            pieces += [replace(span, valid_to=day), replace(span, valid_from=day, reason=reason)]
+            pieces += [replace(span, valid_to=day), replace(span, valid_from=day, reason="", changed=frozenset())]
         else:
             pieces.append(span)
     first = next(index for index, span in enumerate(pieces) if span.valid_from == day)
-    if pieces[first].reason and pieces[first].reason != reason:  # two changes on the same day
-        reason = f"{pieces[first].reason}; {reason}"
-    pieces[first].reason = reason[:200]
+    here = pieces[first]
+    if here.reason and here.reason != reason:  # two changes on the same day
+        reason = f"{here.reason}; {reason}"
+    here.reason, here.changed = reason[:200], here.changed | set(changes)
     until = {}
     for name, value in changes.items():
-        old = getattr(pieces[first], name)
         until[name] = None
         for span in pieces[first:]:
-            if getattr(span, name) != old:
+            if span is not here and name in span.changed:
                 until[name] = span.valid_from
                 break
             setattr(span, name, value)
-    return merged(pieces), until
-
-
-def merged(spans: list[Span]) -> list[Span]:
-    """Neighbouring spans with the same state made one (the earlier's reason kept)."""
-    result: list[Span] = []
-    for span in in_order(spans):
-        if result and result[-1].state() == span.state() and result[-1].valid_to == span.valid_from:
-            result[-1] = replace(result[-1], valid_to=span.valid_to)
-        else:
-            result.append(replace(span))
-    return result
+    return pieces, until

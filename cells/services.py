@@ -16,7 +16,7 @@ from tracker.services import period_figures_discard, snapshots_invalidate
 
 from .dates import planned_date_error, refuse
 from .models import Organization, Placement, Target, Term, validate_placement
-from .placements import STATE, BeforeFirstSpan, Span, change_from, span_of
+from .placements import STATE, BeforeFirstSpan, Span, change_from, changed_text, span_of
 from .selectors import active_on, lineage_ids, lineages_on, placements_of, tree_on
 
 
@@ -106,14 +106,17 @@ def _placements_change(
 def _placements_save(organization: Organization, spans: list[Span]) -> None:
     """Replace the organization's placements by `spans`, leaving the rows that stay as they are."""
     def key(span: Span) -> tuple:
-        return (span.valid_from, span.valid_to, *span.state())
+        return (span.valid_from, span.valid_to, *span.state(), span.reason, changed_text(span))
 
     rows = list(Placement.objects.select_for_update().filter(organization=organization))
     wanted = {key(span): span for span in spans}
     Placement.objects.filter(pk__in=[row.pk for row in rows if key(span_of(row)) not in wanted]).delete()
     kept = {key(span_of(row)) for row in rows}
     Placement.objects.bulk_create([
-        Placement(organization=organization, **{name: getattr(span, name) for name in ("valid_from", "valid_to", *STATE, "reason")})
+        Placement(
+            organization=organization, changed=changed_text(span),
+            **{name: getattr(span, name) for name in ("valid_from", "valid_to", *STATE, "reason")},
+        )
         for span_key, span in wanted.items() if span_key not in kept
     ])
 

@@ -12,7 +12,7 @@ import re
 from django.db import migrations
 from django.utils import timezone
 
-from cells.placements import BeforeFirstSpan, Span, change_from
+from cells.placements import BeforeFirstSpan, Span, change_from, changed_text
 
 STEP = 4  # treebeard's steplen for Organization
 EFFECTIVE = re.compile(r"effective (\d{2})/(\d{2})/(\d{4})")
@@ -106,6 +106,7 @@ def build_placements(apps, schema_editor):
             rows.append(Placement(
                 organization_id=pk, valid_from=span.valid_from, valid_to=span.valid_to, parent_id=span.parent_id,
                 name=span.name, kind=span.kind, sector=span.sector, is_active=span.is_active, reason=span.reason,
+                changed=changed_text(span),
             ))
     Placement.objects.bulk_create(rows, batch_size=5000)
 
