@@ -215,10 +215,11 @@ def organization_update(
         validate_placement(kind, Organization.objects.get_parent(organization))
     probe = Organization(code=organization.code, name=name, kind=kind, sector=sector)
     probe.full_clean(exclude=["path", "depth", "numchild", "code"])
-    _placements_change(organization, effective_on, f"changed, effective {_date(effective_on)}", **changes)
+    until = _placements_change(organization, effective_on, f"changed, effective {_date(effective_on)}", **changes)
     _save_with_history(organization, acting_user=acting_user, reason=f"changed, effective {_date(effective_on)}")
-    if "sector" in changes:
-        admission_credits_rebuild(admissions=_admissions_credited(organization, effective_on, None).filter(cell=organization))
+    if "sector" in changes:  # the breakdown by sector takes the cell's on the ceremony day
+        admitted = _admissions_credited(organization, effective_on, until["sector"])
+        admission_credits_rebuild(admissions=admitted.filter(cell=organization))
     snapshots_invalidate(organization_ids=lineage_ids(organization))
     return organization
 
