@@ -108,8 +108,8 @@ class Generator:
         id_by_path = {org.path: org.pk for org in self.orgs}
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         write_rows(
-            Placement, ["organization", "parent", "name", "kind", "sector", "is_active", "reason", "recorded_at"],
-            ((org.pk, id_by_path.get(org.path[: -Organization.steplen]), org.name, org.kind, org.sector, True, "created", now)
+            Placement, ["organization", "parent", "name", "kind", "sector", "is_active", "reason", "changed", "recorded_at"],
+            ((org.pk, id_by_path.get(org.path[: -Organization.steplen]), org.name, org.kind, org.sector, True, "created", "", now)
              for org in self.orgs),
         )
 
