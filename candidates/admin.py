@@ -1,9 +1,12 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from tracker.admin_refusals import RefusalsOnTheForm, refusal
 
 from . import dates, services, text
 from .forms import in_window
@@ -140,6 +143,12 @@ class AdmissionAdminForm(forms.ModelForm):
         model = Admission
         fields = "__all__"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.admitted_on and "admitted_on" in self.fields:
+            # A recorded ceremony is corrected, not taken back.
+            self.fields["admitted_on"].required = True
+
     def clean(self):
         cleaned = super().clean()
         cell = cleaned.get("cell")
@@ -159,8 +168,12 @@ class AdmissionAdminForm(forms.ModelForm):
         return cleaned
 
 
+# What an admission counts by, corrected through `services.admission_correct` (its credits follow).
+CORRECTED_FIELDS = ("cell", "admitted_on", "occupation_category")
+
+
 @admin.register(Admission)
-class AdmissionAdmin(SimpleHistoryAdmin):
+class AdmissionAdmin(RefusalsOnTheForm, SimpleHistoryAdmin):
     form = AdmissionAdminForm
     list_display = ["candidate", "cell", "decision_number", "decision_date", "admitted_on", "outcome"]
     list_filter = ["outcome", "occupation_category", "cell__sector"]
@@ -172,27 +185,54 @@ class AdmissionAdmin(SimpleHistoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
-        # What an admission counts for is fixed once recorded, and its outcome is recorded on the
-        # candidate page (it checks the procedure and keeps the candidate's steps in step).
-        return [
-            *self.readonly_fields, "candidate", "cell", "admitted_on", "decision_date",
-            "outcome", "outcome_on", "outcome_decision_number",
-        ]
+        # The cell, the ceremony date and the occupation are corrected through the service (the credits
+        # follow); the outcome is recorded on the candidate page (it checks the procedure and keeps the
+        # candidate's steps in step), and so is a ceremony not recorded yet.
+        fixed = [name for name in self.readonly_fields if name != "occupation_category"]
+        fixed += ["candidate", "decision_date", "outcome", "outcome_on", "outcome_decision_number"]
+        if obj.admitted_on is None:
+            fixed.append("admitted_on")
+        return fixed
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj._history_user = request.user
-            obj.save()
+            with transaction.atomic():
+                self._change(request, obj, form)
+            obj.refresh_from_db()
             return
-        admission = services.admission_record(
-            candidate=obj.candidate,
-            cell=obj.cell,
-            decision_number=obj.decision_number,
-            decision_date=obj.decision_date,
-            admitted_on=obj.admitted_on,
-            acting_user=request.user,
-        )
+        try:
+            admission = services.admission_record(
+                candidate=obj.candidate,
+                cell=obj.cell,
+                decision_number=obj.decision_number,
+                decision_date=obj.decision_date,
+                admitted_on=obj.admitted_on,
+                acting_user=request.user,
+            )
+        except ValidationError as error:
+            raise refusal(error, form.fields) from None
         obj.pk = admission.pk
+
+    def _change(self, request, obj, form):
+        stored = Admission.objects.select_for_update().get(pk=obj.pk)
+        corrections = {
+            name: form.cleaned_data[name]
+            for name in CORRECTED_FIELDS
+            if name in form.cleaned_data and form.cleaned_data[name] != getattr(stored, name)
+        }
+        if corrections:
+            try:
+                services.admission_correct(admission=stored, acting_user=request.user, **corrections)
+            except ValidationError as error:
+                raise refusal(error, form.fields) from None
+        # The other fields as they are (a decision number typed wrong), on the row as corrected.
+        others = [name for name in form.changed_data if name not in CORRECTED_FIELDS and name in form.cleaned_data]
+        if others:
+            stored = Admission.objects.get(pk=obj.pk)
+            for name in others:
+                setattr(stored, name, getattr(obj, name))
+            stored._history_user = request.user
+            stored.save(update_fields=others)
 
     def has_delete_permission(self, request, obj=None):
         # Deleting would leave the person's steps, credits and figures saying otherwise; admissions stay.

@@ -1,23 +1,30 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 
+from tracker.admin_refusals import RefusalsOnTheForm, refusal
 from tracker.widgets import search_response, search_when_many
 
 from . import services
 from .dates import planned_date_error
-from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationRole, Target, Term, validate_placement
-from .selectors import ORGANIZATION_SEARCH_ORDER, organization_label, organization_matches, units_of
+from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationRole, Placement, Target, Term, validate_placement
+from .selectors import ORGANIZATION_SEARCH_ORDER, active_on, organization_label, organization_matches, units_of
+
+# The codes of `validate_placement`'s refusals: about the kind of an organization and where it sits.
+PLACEMENT_ERROR_CODES = {"bad_parent", "bad_root", "cell_has_children"}
 
 
 class OrganizationForm(forms.ModelForm):
@@ -25,7 +32,20 @@ class OrganizationForm(forms.ModelForm):
         label=_("parent organization"),
         queryset=Organization.objects.filter(is_active=True).order_by("path"),
         required=False,
-        help_text=_("Leave empty for the top of the tree. Changing it moves the whole subtree from today."),
+        help_text=_(
+            "Leave empty for the top of the tree. Changing it moves the whole subtree from the day given in "
+            "“effective on”."
+        ),
+    )
+    # Only on the change form: an organization created here has always been there as far as the figures go.
+    effective_on = forms.DateField(
+        label=_("effective on"),
+        initial=timezone.localdate,
+        widget=AdminDateWidget,
+        help_text=_(
+            "A change of parent, name, kind or sector takes effect from this day; "
+            "the figures of earlier days keep the old tree."
+        ),
     )
 
     class Meta:
@@ -34,15 +54,32 @@ class OrganizationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.current_parent = None
         if self.instance.pk:
-            self.fields["parent"].initial = Organization.objects.get_parent(self.instance)
+            self.current_parent = Organization.objects.get_parent(self.instance)
+            self.fields["parent"].initial = self.current_parent
+        else:
+            del self.fields["effective_on"]
+            self.fields["parent"].help_text = _("Leave empty for the top of the tree.")
         # A country's 310,000 organizations: 19 MB of options in one page.
         self.fields["parent"].widget.attrs["class"] = "vTextField"  # as wide as the admin's text fields
         search_when_many(self.fields["parent"], reverse("admin:cells_organization_search"), label=organization_label)
 
+    def clean_effective_on(self):
+        day = self.cleaned_data["effective_on"]
+        if error := planned_date_error(day):
+            raise ValidationError(error)
+        return day
+
     def clean(self):
         cleaned = super().clean()
-        kind, parent = cleaned.get("kind"), cleaned.get("parent")
+        kind, parent, day = cleaned.get("kind"), cleaned.get("parent"), cleaned.get("effective_on")
+        if self.instance.pk and day and parent != self.current_parent and not active_on(self.instance, day):
+            # Said next to the date: the move's own refusals are about the new parent.
+            self.add_error(
+                "effective_on",
+                _("%(name)s is not active on %(date)s.") % {"name": self.instance.name, "date": day.strftime("%d/%m/%Y")},
+            )
         if not kind:
             return cleaned
         try:
@@ -72,8 +109,52 @@ class OrganizationActionForm(ActionForm):
     effective_on = forms.DateField(label=_("effective on"), required=False)
 
 
+class PlacementInline(admin.TabularInline):
+    """The organization's history in the tree, read only: the restructurings write it (`services`)."""
+
+    model = Placement
+    fk_name = "organization"
+    fields = ["starts", "ends", "parent", "name", "kind", "sector", "is_active", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    empty_value_display = "—"
+
+    def get_queryset(self, request):
+        # Explicitly first: PostgreSQL sorts an empty date last, SQLite first.
+        return super().get_queryset(request).select_related("parent").order_by(F("valid_from").asc(nulls_first=True))
+
+    @admin.display(description=Placement._meta.get_field("valid_from").verbose_name)
+    def starts(self, placement):
+        return date_format(placement.valid_from, "SHORT_DATE_FORMAT") if placement.valid_from else _("(from the start)")
+
+    @admin.display(description=Placement._meta.get_field("valid_to").verbose_name)
+    def ends(self, placement):
+        return date_format(placement.valid_to, "SHORT_DATE_FORMAT") if placement.valid_to else None
+
+    def has_view_permission(self, request, obj=None):
+        # Whoever may see the organization sees its history (there is no admin page of placements).
+        return request.user.has_perm("cells.view_organization") or request.user.has_perm("cells.change_organization")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _update_error_field(error: ValidationError) -> str:
+    """Where a refusal of `organization_update` without a field of its own is shown: a kind that cannot sit
+    where the organization is next to the kind; anything else (the date is before the organization
+    existed) next to the date."""
+    return "kind" if error.code in PLACEMENT_ERROR_CODES else "effective_on"
+
+
 @admin.register(Organization)
-class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
+class OrganizationAdmin(RefusalsOnTheForm, TreeAdmin, SimpleHistoryAdmin):
     form = OrganizationForm
     action_form = OrganizationActionForm
     list_display = ["name", "code", "kind", "sector", "is_active"]
@@ -82,21 +163,69 @@ class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
     readonly_fields = ["is_active", "deactivated_on", "merged_into"]
     actions = ["deactivate", "merge"]
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return fields if obj is not None else [name for name in fields if name != "effective_on"]
+
+    def get_inlines(self, request, obj):
+        return [PlacementInline] if obj is not None else []
+
     def save_model(self, request, obj, form, change):
         parent = form.cleaned_data.get("parent")
         if not change:
-            created = services.organization_create(
-                code=obj.code, name=obj.name, kind=obj.kind, sector=obj.sector, parent=parent, acting_user=request.user
-            )
+            try:
+                created = services.organization_create(
+                    code=obj.code, name=obj.name, kind=obj.kind, sector=obj.sector, parent=parent, acting_user=request.user
+                )
+            except ValidationError as error:
+                raise refusal(error, form.fields, "parent") from None
             obj.pk, obj.path, obj.depth = created.pk, created.path, created.depth
             return
-        old_parent = Organization.objects.get_parent(Organization.objects.get(pk=obj.pk))
-        obj.save()
-        if (old_parent.pk if old_parent else None) != (parent.pk if parent else None):
-            moved = services.organization_move(
-                organization=obj, new_parent=parent, effective_on=timezone.localdate(), acting_user=request.user
-            )
-            obj.path, obj.depth = moved.path, moved.depth
+        with transaction.atomic():
+            self._change(request, obj, form, parent)
+        obj.refresh_from_db()
+
+    def _change(self, request, obj, form, parent):
+        """Save a change through the services: the parent, name, kind and sector from the effective date
+        (their placements), the code as it is (it is no part of the history)."""
+        effective_on = form.cleaned_data["effective_on"]
+        stored = Organization.objects.select_for_update().get(pk=obj.pk)
+        if stored.code != obj.code:
+            stored.code = obj.code
+            stored._history_user = request.user
+            stored._change_reason = "code changed"
+            stored.save(update_fields=["code"])
+        old_parent = Organization.objects.get_parent(stored)
+        moving = (old_parent.pk if old_parent else None) != (parent.pk if parent else None)
+        updating = (obj.name, obj.kind, obj.sector) != (stored.name, stored.kind, stored.sector)
+
+        def move():
+            try:
+                services.organization_move(
+                    organization=stored, new_parent=parent, effective_on=effective_on, acting_user=request.user
+                )
+            except ValidationError as error:
+                raise refusal(error, form.fields, "parent") from None
+
+        def update():
+            try:
+                services.organization_update(
+                    organization=stored, name=obj.name, kind=obj.kind, sector=obj.sector,
+                    effective_on=effective_on, acting_user=request.user,
+                )
+            except ValidationError as error:
+                raise refusal(error, form.fields, _update_error_field) from None
+
+        steps = [step for step, wanted in ((move, moving), (update, updating)) if wanted]
+        if moving and updating and obj.kind != stored.kind:
+            # Each service checks its change against the other value as it stands: the move first when
+            # the old kind may sit under the new parent, otherwise the new kind under the old parent first.
+            try:
+                validate_placement(stored.kind, parent)
+            except ValidationError:
+                steps.reverse()
+        for step in steps:
+            step()
 
     def get_urls(self):
         search = path("search/", self.admin_site.admin_view(self.search_view), name="cells_organization_search")
@@ -182,14 +311,17 @@ class OrganizationAdmin(TreeAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(RefusalsOnTheForm, admin.ModelAdmin):
     list_display = ["label", "start_date", "end_date"]
 
     def save_model(self, request, obj, form, change):
         if not change:
             return super().save_model(request, obj, form, change)
         # Through the service: the term's figures were counted on its old dates.
-        services.term_update(term=obj, start_date=obj.start_date, end_date=obj.end_date, acting_user=request.user)
+        try:
+            services.term_update(term=obj, start_date=obj.start_date, end_date=obj.end_date, acting_user=request.user)
+        except ValidationError as error:
+            raise refusal(error, form.fields) from None
 
 
 @admin.register(Target)

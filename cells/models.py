@@ -119,7 +119,9 @@ class Placement(models.Model):
         indexes = [models.Index(fields=["parent", "valid_from"], name="placements_under_a_parent")]
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.valid_from or '…'} → {self.valid_to or '…'}"
+        # Shown above each row of the organization's history in the admin: dd/mm/yyyy as the columns.
+        start, end = (day.strftime("%d/%m/%Y") if day else "…" for day in (self.valid_from, self.valid_to))
+        return f"{self.name}: {start} → {end}"
 
     def covers(self, day: datetime.date) -> bool:
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day < self.valid_to)
