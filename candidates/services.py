@@ -425,6 +425,12 @@ def admission_correct(
         except ValidationError as error:
             raise ValidationError({"cell": error.messages}) from None
         admission.cell = cell
+    elif admission.admitted_on is not None:
+        # A ceremony moved to after its cell's merge is the merged cell's; after its closing, refused.
+        try:
+            admission.cell = cell_holding_ceremony(admission.cell, admission.admitted_on)
+        except ValidationError as error:
+            raise ValidationError({"admitted_on": error.messages}) from None
     if occupation_category is not None:
         admission.occupation_category = occupation_category
     admission.full_clean(exclude=["candidate"])

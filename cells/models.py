@@ -108,7 +108,8 @@ class Placement(models.Model):
     class Meta:
         verbose_name = _("placement in the tree")
         verbose_name_plural = _("placements in the tree")
-        ordering = ["organization", "valid_from"]
+        # The first placement, with no start, first on both databases.
+        ordering = ["organization", models.F("valid_from").asc(nulls_first=True)]
         constraints = [
             models.UniqueConstraint(fields=["organization", "valid_from"], name="one_placement_per_start"),
             models.CheckConstraint(

@@ -15,9 +15,9 @@ from candidates.services import admission_credits_rebuild
 from tracker.services import period_figures_discard, snapshots_invalidate
 
 from .dates import planned_date_error, refuse
-from .models import Organization, Placement, Target, Term, validate_placement
+from .models import ALLOWED_PARENT_KINDS, Organization, Placement, Target, Term, validate_placement
 from .placements import STATE, BeforeFirstSpan, Span, change_from, changed_text, span_of
-from .selectors import active_on, lineage_ids, lineages_on, placements_of, tree_on
+from .selectors import active_on, lineage_ids, lineages_on, placement_on, placements_of, tree_on, units_of
 
 
 def _save_with_history(organization: Organization, *, acting_user, reason: str, update_fields=None) -> None:
@@ -205,14 +205,20 @@ def organization_update(
     ceremonies before it keep the sector they had."""
     _check_effective_on(effective_on)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    then = placement_on(organization, effective_on)
+    if then is None or not then.covers(effective_on):
+        raise ValidationError(
+            _("%(name)s did not exist yet on %(date)s.") % {"name": organization.name, "date": _date(effective_on)}
+        )
+    # Compared with the values of that day: re-dating a rename already recorded later is a change too.
     changes = {
         field: value for field, value in (("name", name), ("kind", kind), ("sector", sector))
-        if value != getattr(organization, field)
+        if value != getattr(then, field)
     }
     if not changes:
         return organization
     if "kind" in changes:
-        validate_placement(kind, Organization.objects.get_parent(organization))
+        _check_kind(organization, kind, effective_on)
     probe = Organization(code=organization.code, name=name, kind=kind, sector=sector)
     probe.full_clean(exclude=["path", "depth", "numchild", "code"])
     until = _placements_change(organization, effective_on, f"changed, effective {_date(effective_on)}", **changes)
@@ -222,6 +228,20 @@ def organization_update(
         admission_credits_rebuild(admissions=admitted.filter(cell=organization))
     snapshots_invalidate(organization_ids=lineage_ids(organization))
     return organization
+
+
+def _check_kind(organization: Organization, kind: str, effective_on: datetime.date) -> None:
+    """A new kind must fit the parents the organization has from that day and the units under it."""
+    spans = [span for span in placements_of([organization.pk])[organization.pk] if not span.valid_to or span.valid_to > effective_on]
+    for parent_id in {span.parent_id for span in spans}:
+        validate_placement(kind, Organization.objects.get(pk=parent_id) if parent_id else None)
+    units = tree_on(effective_on).filter(parent=organization).values("organization_id")
+    for unit in Organization.objects.filter(Q(pk__in=units) | Q(pk__in=units_of(organization).values("pk"))):
+        if kind not in ALLOWED_PARENT_KINDS[unit.kind]:
+            raise ValidationError(
+                _("%(child)s (%(child_kind)s) cannot sit under a %(kind)s.")
+                % {"child": unit.name, "child_kind": unit.get_kind_display(), "kind": Organization.Kind(kind).label}
+            )
 
 
 @transaction.atomic
