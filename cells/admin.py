@@ -11,6 +11,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
@@ -29,7 +30,7 @@ PLACEMENT_ERROR_CODES = {"bad_parent", "bad_root", "cell_has_children"}
 
 class OrganizationForm(forms.ModelForm):
     parent = forms.ModelChoiceField(
-        label=_("parent organization"),
+        label=capfirst(_("parent organization")),
         queryset=Organization.objects.filter(is_active=True).order_by("path"),
         required=False,
         help_text=_(
@@ -39,7 +40,7 @@ class OrganizationForm(forms.ModelForm):
     )
     # Only on the change form: an organization created here has always been there as far as the figures go.
     effective_on = forms.DateField(
-        label=_("effective on"),
+        label=capfirst(_("effective on")),
         initial=timezone.localdate,
         widget=AdminDateWidget,
         help_text=_(
@@ -130,7 +131,7 @@ class PlacementInline(admin.TabularInline):
 
     @admin.display(description=Placement._meta.get_field("valid_to").verbose_name)
     def ends(self, placement):
-        return date_format(placement.valid_to, "SHORT_DATE_FORMAT") if placement.valid_to else None
+        return date_format(placement.valid_to, "SHORT_DATE_FORMAT") if placement.valid_to else "—"
 
     def has_view_permission(self, request, obj=None):
         # Whoever may see the organization sees its history (there is no admin page of placements).
