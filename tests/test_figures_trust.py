@@ -214,6 +214,20 @@ def test_the_pace_and_alerts_are_those_of_the_months_end(story):
     }
 
 
+def test_a_past_months_report_has_the_units_of_that_day(story):
+    later = OrganizationFactory(
+        code="c-new", kind=Organization.Kind.CELL, parent=story["commune"], effective_on=datetime.date(2024, 3, 1)
+    )
+    june = figures_as_of(story["commune"], year_period(2023), JUNE_END).data
+    assert [row["org"] for row in june["children"]] == ["c-a", "c-b"]  # not yet the cell created in 2024
+    assert "c-new" not in {alert["org"] for alert in june["alerts"]}
+    june_2024 = figures_as_of(story["commune"], year_period(2024), datetime.date(2024, 6, 30)).data
+    assert [row["org"] for row in june_2024["children"]] == ["c-a", "c-b", later.code]
+    # The school closed on 01/01/2024: open in the 2023 reports, gone from the 2024 ones (it had nothing).
+    assert [row["org"] for row in as_of(story, datetime.date(2023, 12, 31))["children"]] == ["c", "s"]
+    assert [row["org"] for row in figures_as_of(story["district"], year_period(2024), datetime.date(2024, 6, 30)).data["children"]] == ["c"]
+
+
 def _tree_with_people(n):
     root = OrganizationFactory(kind=Organization.Kind.PROVINCE)
     for index in range(n):

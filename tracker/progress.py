@@ -557,8 +557,8 @@ def summary_row(
     """One organization's line: its stored figures and pipeline, and what follows from them today.
 
     `weights` are the period's `forecast_weights` for today. With `as_of`, the figures are the state at the
-    end of the day `today` (a past month's report): the period is over if that day is its last, nothing is
-    forecast, and a unit counts as active if it was closed after that day.
+    end of the day `today` (a past month's report): the period is over if that day is its last, and nothing
+    is forecast (`org.is_active` is then whether it was active that day).
     """
     admitted, target = snapshot.admitted, snapshot.target
     ended = today >= period.end if as_of else period.has_ended(today)
@@ -570,12 +570,11 @@ def summary_row(
     # Whole people: rounded up, and no alert for less than one person.
     missing = round(target - predicted, 6) if target is not None else 0
     done_on = snapshot.completed_on
-    is_active = org.is_active or bool(as_of and org.deactivated_on and org.deactivated_on > today)
     return {
         "org": org.code,
         "name": org.name,
         "kind": org.kind,
-        "is_active": is_active,
+        "is_active": org.is_active,
         "admitted": admitted,
         "target": target,
         "percent": percent(admitted, target),

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from candidates.models import PIPELINE_STAGES
 from cells.models import Organization
-from cells.selectors import record_roots, units_of, within
+from cells.placements import span_on
+from cells.selectors import placements_of, record_roots, units_of, within
 
 from . import progress
 from .models import PendingRecompute, ReportJob
@@ -72,11 +73,22 @@ def figures_as_of(organization: Organization, period: Period, day: datetime.date
     report): the admissions of the period up to that day, counted from the credits, the pace as of that
     day and the pipeline as it stood then, rebuilt from the steps. Nothing is forecast.
 
-    Counted on the spot, not read from snapshots (they hold the whole period): three queries whatever
-    the number of units and people (the units, their figures in one statement, their pipelines in one).
+    Counted on the spot, not read from snapshots (they hold the whole period): four queries whatever
+    the number of units and people (the units, their placements, their figures in one statement, their
+    pipelines in one).
     The credits are written with each admission, so these figures are never out of date.
     """
-    units = list(units_of(organization))
+    # The units of the tree as it stands (as the pipeline is grouped), less those that did not exist yet on
+    # the day; each one active or not as it was that day.
+    tree = [organization, *units_of(organization)]
+    spans = placements_of([org.pk for org in tree])
+    organization, *units = [
+        SimpleNamespace(
+            pk=org.pk, code=org.code, name=org.name, kind=org.kind, path=org.path, is_active=_active_on(spans[org.pk], day)
+        )
+        for index, org in enumerate(tree)
+        if index == 0 or _existed_on(spans[org.pk], day)
+    ]
     ids = [org.pk for org in [organization, *units]]
     # The engine's own count, over the period cut at the day: total, target, breakdowns, day the target was reached.
     sql, params = progress.figures_select(dataclasses.replace(period, end=min(period.end, day)), ids)
@@ -111,6 +123,15 @@ def figures_as_of(organization: Organization, period: Period, day: datetime.date
         period, day, {}, as_of=True,
     )
     return Figures(data=data, computed_at=timezone.now(), stale=False, as_of=day)
+
+
+def _existed_on(spans, day: datetime.date) -> bool:
+    return not spans or spans[0].valid_from is None or spans[0].valid_from <= day
+
+
+def _active_on(spans, day: datetime.date) -> bool:
+    span = span_on(spans, day)
+    return bool(span and span.is_active and _existed_on(spans, day))
 
 
 def fresh_figures(organizations: list[Organization], period: Period, today: datetime.date) -> dict[int, dict]:
