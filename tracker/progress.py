@@ -12,6 +12,7 @@ using today's date and the period's conversion rates.
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, F, JSONField, Sum
 
-from candidates.models import PIPELINE_STAGES, AdmissionCredit, Candidate, Gender, OccupationCategory, StageEvent
+from candidates.models import PIPELINE_STAGES, AdmissionCredit, Candidate, Gender, OccupationCategory, Stage, StageEvent
 from cells.models import CELL_KINDS, Organization, Target, lineage_paths
 from cells.selectors import topmost
 
@@ -54,17 +55,44 @@ def percent(admitted: int, target: int | None) -> float | None:
     return round(admitted * 100 / target, 1)
 
 
-def pace_status(admitted: int, target: int | None, period: Period, today: datetime.date) -> tuple[str, float | None]:
-    """(status, expected admissions to date): no_plan, done, on_track or behind."""
+def in_final_month(period: Period, today: datetime.date) -> bool:
+    """Whether `today` falls in the calendar month the period ends in (December for a year)."""
+    return period.end.replace(day=1) <= today <= period.end
+
+
+def expected_people(target: int | None, period: Period, today: datetime.date) -> int | None:
+    """The whole people the plan's pace calls for by the end of `today`: ⌊target × share of the period gone by⌋."""
+    if target is None:
+        return None
+    elapsed, total = period.elapsed_days(today)
+    return target * elapsed // total
+
+
+def pace_status(
+    admitted: int, target: int | None, period: Period, today: datetime.date, ready: int = 0, ended: bool | None = None
+) -> tuple[str, float | None]:
+    """(status, expected admissions to date): no_plan, done, not_met, behind or on_track.
+
+    - no_plan: no target; done: admitted ≥ target (whenever it happened);
+    - not_met: the period is over (`ended`; by default, `today` is after its end) and admitted < target;
+    - behind: admitted < ⌊target × share of the period gone by⌋ (worked out in integers: 5.96 calls for 5),
+      or, in the period's last month, admitted + `ready` < target, `ready` being the people whose admission
+      is decided and whose ceremony is still to come: nobody else can be admitted in a few weeks;
+    - on_track otherwise.
+    """
     if target is None:
         return "no_plan", None
     elapsed, total = period.elapsed_days(today)
-    expected = round(target * elapsed / total, 1)  # shown; the rule below uses the exact value
+    expected = round(target * elapsed / total, 1)  # the exact pace; pages show `expected_people`
     if admitted >= target:
         return "done", expected
-    # Behind: fewer than the whole people the share of the period gone by calls for, ⌊target × share⌋,
-    # in integers (5.96 shown as 6.0 still calls for 5).
-    return ("behind" if admitted < target * elapsed // total else "on_track"), expected
+    if period.has_ended(today) if ended is None else ended:
+        return "not_met", expected
+    if admitted < target * elapsed // total:
+        return "behind", expected
+    if in_final_month(period, today) and admitted + ready < target:
+        return "behind", expected
+    return "on_track", expected
 
 
 @dataclass
@@ -441,9 +469,80 @@ def waiting_at(organization_ids: list[int]) -> dict[int, dict[str, int]]:
     return waiting
 
 
+def pipelines_on(organization: Organization, day: datetime.date) -> dict[str, dict[str, int]]:
+    """Who was in the pipeline at the end of `day` in the organization's subtree, by stage, grouped by the
+    path of the unit directly under the organization they belong to (the organization's own path for
+    people whose home is the organization itself): one query, whatever the number of units and people.
+
+    Reconstructed from the steps (`StageEvent`): a person's stage on a day is the furthest step recorded
+    on or before it (the candidate's current stage and its date count as one, for people stored without
+    their steps); people who had reached a pipeline stage and had not yet been admitted or left it are in.
+    Each person counts under their home cell as recorded now, in the tree as it stands now.
+    """
+    ranks = {str(stage): index for index, stage in enumerate(PIPELINE_STAGES, start=1)}
+    beyond = len(ranks) + 1  # admitted, full member, not confirmed, left: out of the pipeline
+    rank = "CASE stage " + " ".join(f"WHEN %s THEN {index}" for index in ranks.values()) + f" ELSE {beyond} END"
+    rank_params = list(ranks)
+    pipeline_marks = ", ".join(["%s"] * len(ranks))
+    adapt = connection.ops.adapt_datefield_value
+    sql = f"""
+WITH people AS (
+    SELECT c.id, o.path, c.stage, c.stage_date
+    FROM {Candidate._meta.db_table} c JOIN {Organization._meta.db_table} o ON o.id = c.home_cell_id
+    -- Whose stage was already final by the day, and is still the same, was out of the pipeline then.
+    WHERE o.path LIKE %s AND (c.stage IN ({pipeline_marks}) OR c.stage_date > %s)
+),
+steps AS (
+    SELECT p.id, p.path, e.stage FROM people p JOIN {StageEvent._meta.db_table} e ON e.candidate_id = p.id
+    WHERE e.occurred_on <= %s
+    UNION ALL
+    SELECT p.id, p.path, p.stage FROM people p WHERE p.stage_date <= %s
+),
+furthest AS (SELECT id, path, max({rank}) AS stage_rank FROM steps GROUP BY id, path)
+SELECT substr(path, 1, {len(organization.path) + Organization.steplen}) AS unit_path, stage_rank, count(*)
+FROM furthest WHERE stage_rank < {beyond} GROUP BY 1, 2
+"""
+    params = [f"{organization.path}%", *ranks, adapt(day), adapt(day), adapt(day), *rank_params]
+    stages = {index: stage for stage, index in ranks.items()}
+    waiting: dict[str, dict[str, int]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for unit_path, stage_rank, count in cursor.fetchall():
+            waiting.setdefault(unit_path, {})[stages[stage_rank]] = count
+    return waiting
+
+
 def forecast(admitted: int, pipeline: PipelineSnapshot, weights: dict[str, float]) -> float:
     """Admissions expected by the end of the period: those made, and the pipeline's likely ones."""
     return admitted + sum(count * weights.get(stage, 0.0) for stage, count in pipeline.by_stage.items())
+
+
+# Below this many people in the pipeline the forecast is shown as a range (see `forecast_people`).
+FORECAST_RANGE_BELOW = 50
+
+
+def _whole(value: float, rounding) -> int:
+    # Rounded to a millionth first: 10 × 0.3 is 3.0000000000000004, whose ceiling would be 4.
+    return int(rounding(round(value, 6)))
+
+
+def forecast_people(admitted: int, pipeline: PipelineSnapshot, weights: dict[str, float]) -> tuple[int, int, int]:
+    """The forecast in whole people: (low, expected, high), never above admitted + the people in the pipeline.
+
+    Expected: admitted + the pipeline's likely admissions, rounded to the nearest person (halves up).
+    With fewer than FORECAST_RANGE_BELOW people in the pipeline, low and high round each stage's likely
+    admissions down (pessimistic) and up (optimistic): 3 people at a stage where each counts for 0.4 give
+    1 to 2. With more, low = high = expected.
+    """
+    waiting = sum(pipeline.by_stage.values())
+    ceiling = admitted + waiting
+    likely = [count * weights.get(stage, 0.0) for stage, count in pipeline.by_stage.items()]
+    expected = min(ceiling, admitted + _whole(sum(likely) + 0.5, math.floor))
+    if waiting >= FORECAST_RANGE_BELOW:
+        return expected, expected, expected
+    low = min(ceiling, admitted + sum(_whole(value, math.floor) for value in likely))
+    high = min(ceiling, admitted + sum(_whole(value, math.ceil) for value in likely))
+    return low, expected, high
 
 
 def summary_row(
@@ -453,14 +552,23 @@ def summary_row(
     period: Period,
     today: datetime.date,
     weights: dict[str, float],
+    as_of: bool = False,
 ) -> dict:
     """One organization's line: its stored figures and pipeline, and what follows from them today.
 
-    `weights` are the period's `forecast_weights` for today.
+    `weights` are the period's `forecast_weights` for today. With `as_of`, the figures are the state at the
+    end of the day `today` (a past month's report): the period is over if that day is its last, and nothing
+    is forecast (`org.is_active` is then whether it was active that day).
     """
     admitted, target = snapshot.admitted, snapshot.target
-    status, expected = pace_status(admitted, target, period, today)
-    predicted = round(forecast(admitted, pipeline, weights), 1)
+    ended = today >= period.end if as_of else period.has_ended(today)
+    forecasting = not ended and not as_of
+    ready = pipeline.by_stage.get(Stage.DECIDED, 0)
+    status, expected = pace_status(admitted, target, period, today, ready=ready, ended=ended)
+    predicted = forecast(admitted, pipeline, weights)
+    low, likely, high = forecast_people(admitted, pipeline, weights) if forecasting else (None, None, None)
+    # Whole people: rounded up, and no alert for less than one person.
+    missing = round(target - predicted, 6) if target is not None else 0
     done_on = snapshot.completed_on
     return {
         "org": org.code,
@@ -472,12 +580,21 @@ def summary_row(
         "percent": percent(admitted, target),
         "status": status,
         "expected_to_date": expected,
+        "expected_people": expected_people(target, period, today),
+        "final_month": not ended and in_final_month(period, today),
+        "still_needed": max(0, target - admitted) if target is not None else None,
+        "ready": ready,
         "pipeline_total": pipeline.total,
-        "forecast": predicted,
+        "forecast": round(predicted, 1) if forecasting or not as_of else None,
+        "forecast_low": low,
+        "forecast_people": likely,
+        "forecast_high": high,
+        "forecast_text": (f"{low}–{high}" if low != high else str(likely)) if forecasting else None,
         # The pipeline can only help a period that is still running.
-        "source_gap": target is not None and predicted < target and not period.has_ended(today),
+        "source_gap": forecasting and target is not None and missing >= 1,
+        "missing": math.ceil(missing) if forecasting and target is not None and missing >= 1 else 0,
         "completed_on": done_on.isoformat() if done_on else None,
-        "completed_early": bool(done_on and done_on < period.end and not period.has_ended(today)),
+        "completed_early": bool(done_on and done_on < period.end and not ended),
     }
 
 
@@ -489,15 +606,20 @@ def figures_data(
     period: Period,
     today: datetime.date,
     weights: dict[str, float],
+    as_of: bool = False,
 ) -> dict:
-    """Everything a dashboard, the API and the reports show for one organization and period."""
+    """Everything a dashboard, the API and the reports show for one organization and period
+    (`as_of`: the state at the end of the day `today`, see `summary_row`)."""
     child_rows = [
-        summary_row(unit, unit_snapshot, unit_pipeline, period, today, weights)
-        for unit, unit_snapshot, unit_pipeline in units
+        row for row in (
+            summary_row(unit, unit_snapshot, unit_pipeline, period, today, weights, as_of)
+            for unit, unit_snapshot, unit_pipeline in units
+        )
         # A closed unit with nothing in the period is noise in today's table.
-        if unit.is_active or unit_snapshot.admitted or unit_snapshot.target is not None
+        if row["is_active"] or row["admitted"] or row["target"] is not None
     ]
-    data = summary_row(org, snapshot, pipeline, period, today, weights)
+    data = summary_row(org, snapshot, pipeline, period, today, weights, as_of)
+    ended = today >= period.end if as_of else period.has_ended(today)
     child_targets = [row["target"] for row in child_rows if row["target"] is not None]
     data.update(
         {
@@ -505,12 +627,14 @@ def figures_data(
             "period_label": period.label,
             "period_start": period.start.isoformat(),
             "period_end": period.end.isoformat(),
+            "period_ended": ended,
             "today": today.isoformat(),
+            "as_of": as_of,
             "children_target": sum(child_targets) if child_targets else None,
             "children_without_plan": sum(1 for row in child_rows if row["target"] is None),
             "pipeline": {str(stage): pipeline.by_stage.get(stage, 0) for stage in PIPELINE_STAGES},
             "children": child_rows,
-            "alerts": _alerts(data, child_rows),
+            "alerts": _alerts(data, child_rows, ended),
         }
     )
     for key in BREAKDOWNS:
@@ -521,20 +645,34 @@ def figures_data(
     return data
 
 
-def _alerts(own: dict, children: list[dict]) -> list[dict]:
+def _alerts(own: dict, children: list[dict], ended: bool) -> list[dict]:
+    """no_plan while the period runs (an ended period can no longer be planned); not_met once it has
+    ended below its target; source_gap when the forecast falls one person or more short."""
     alerts = []
     for row in [own, *children]:
         if not row["is_active"]:
             continue
         if row["target"] is None:
-            alerts.append({"org": row["org"], "name": row["name"], "kind": "no_plan"})
+            if not ended:
+                alerts.append({"org": row["org"], "name": row["name"], "kind": "no_plan"})
+        elif row["status"] == "not_met":
+            alerts.append(
+                {
+                    "org": row["org"],
+                    "name": row["name"],
+                    "kind": "not_met",
+                    "missing": row["target"] - row["admitted"],
+                    "admitted": row["admitted"],
+                    "target": row["target"],
+                }
+            )
         elif row["source_gap"]:
             alerts.append(
                 {
                     "org": row["org"],
                     "name": row["name"],
                     "kind": "source_gap",
-                    "missing": round(row["target"] - row["forecast"], 1),
+                    "missing": row["missing"],
                     "pipeline": row["pipeline_total"],
                 }
             )

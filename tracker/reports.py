@@ -16,16 +16,18 @@ from candidates.models import Admission, OccupationCategory
 from candidates.workbooks import append_row
 from cells.models import Organization
 
-from .periods import month_end, year_period, years_shown
-from .selectors import figures_for
+from .periods import add_months, month_end, year_period, years_shown
+from .selectors import figures_as_of, figures_for
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
 def parse_month(value: str, today: datetime.date) -> datetime.date:
-    """"2026-11" → 1 November 2026; empty → the current month. ValueError with a message otherwise."""
+    """"2026-11" → 1 November 2026; empty → the last full month (the current one in the first year counted).
+    ValueError with a message otherwise."""
     if not value:
-        return today.replace(day=1)
+        last_month = add_months(today.replace(day=1), -1)
+        return last_month if last_month.year in years_shown(today) else today.replace(day=1)
     match = _MONTH.match(value.strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValueError(_("Unknown month “%(value)s”: use the form 2026-11.") % {"value": value})
@@ -70,7 +72,14 @@ def admissions_of_month(organization: Organization, month: datetime.date):
 
 
 def month_report(organization: Organization, month: datetime.date, today: datetime.date) -> dict:
-    figures = figures_for(organization, year_period(month.year), today)
+    """The state at the end of the month: its year's admissions up to its last day against the year's plan,
+    the pace on that day and the pipeline as it stood then (`figures_as_of`), without a forecast. The
+    current month's report (or a later one's) is as of today, with the forecast."""
+    last_day = month_end(month)
+    if last_day < today:
+        figures = figures_as_of(organization, year_period(month.year), last_day)
+    else:
+        figures = figures_for(organization, year_period(month.year), today)
     admissions = (
         admissions_of_month(organization, month)
         .select_related("candidate", "cell")
@@ -83,7 +92,12 @@ def month_report(organization: Organization, month: datetime.date, today: dateti
         "figures": figures,
         "data": data,
         "admissions": list(admissions),
-        "lagging": [child for child in data["children"] if child["status"] in ("behind", "no_plan")],
+        "as_of": figures.as_of,
+        # Units below their pace or their plan, and the active ones without a plan.
+        "lagging": [
+            child for child in data["children"]
+            if child["status"] in ("behind", "not_met") or (child["status"] == "no_plan" and child["is_active"])
+        ],
     }
 
 
@@ -128,10 +142,28 @@ def sheet_titles(names: list[str]) -> list[str]:
     return titles
 
 
+def status_labels() -> dict[str, str]:
+    """What each pace status is called on the pages and in the workbooks (tracker/_status.html)."""
+    return {
+        "done": _("plan reached"), "not_met": _("not met"), "behind": _("behind"), "on_track": _("on track"),
+        "no_plan": _("no plan"),
+    }
+
+
+def alert_text(alert: dict) -> tuple[str, str]:
+    """(what the alert is, what it says), in words."""
+    if alert["kind"] == "no_plan":
+        return _("no sourcing plan"), ""
+    if alert["kind"] == "not_met":
+        return _("not met"), _("%(admitted)s admitted of a plan of %(target)s") % alert
+    return _("source gap"), _("the pipeline (%(pipeline)s people) is not enough: about %(missing)s more needed") % alert
+
+
 def reports_workbook(reports: list[dict]) -> bytes:
     workbook = Workbook()
     workbook.remove(workbook.active)
     categories = dict(OccupationCategory.choices)
+    statuses = status_labels()
     bold = Font(bold=True)
     titles = sheet_titles([report["organization"].code for report in reports])
     for report, title in zip(reports, titles):
@@ -139,12 +171,20 @@ def reports_workbook(reports: list[dict]) -> bytes:
         sheet = workbook.create_sheet(title)
         append_row(sheet, [org.name])
         sheet["A1"].font = Font(bold=True, size=14)
-        append_row(sheet, [_("Monthly report"), report["month"].strftime("%m/%Y")])
+        as_of = report.get("as_of")
+        append_row(sheet, [_("Monthly report"), report["month"].strftime("%m/%Y"),
+                           *([_("State at the end of"), as_of] if as_of else [])])
         append_row(sheet, [_("Figures as of"), report["figures"].computed_at.strftime("%d/%m/%Y %H:%M")])
         append_row(sheet, [])
-        append_row(sheet, [_("Year"), _("Admitted"), _("Target"), "%", _("Sum of the units' own targets"), _("In the pipeline"), _("Forecast")])
+        # A past month's report forecasts nothing: the forecast column is left out.
+        forecast = data.get("forecast_text")
+        append_row(sheet, [_("Year"), _("Admitted"), _("Target"), "%", _("Sum of the units' own targets"), _("Status"),
+                           _("Expected at the plan's pace"), _("In the pipeline"), *([_("Forecast")] if forecast else [])])
+        if forecast and data.get("forecast_low") == data.get("forecast_high"):
+            forecast = data["forecast_people"]
         append_row(sheet, [data["period_label"], data["admitted"], data["target"], data["percent"], data["children_target"],
-                           data["pipeline_total"], data["forecast"]])
+                           statuses.get(data.get("status"), ""), data.get("expected_people"), data["pipeline_total"],
+                           *([forecast] if forecast is not None else [])])
         append_row(sheet, [])
         append_row(sheet, [_("Admissions this month")])
         sheet.cell(sheet.max_row, 1).font = bold
@@ -156,17 +196,17 @@ def reports_workbook(reports: list[dict]) -> bytes:
         append_row(sheet, [])
         append_row(sheet, [_("Units behind or without a plan")])
         sheet.cell(sheet.max_row, 1).font = bold
-        append_row(sheet, [_("Unit"), _("Admitted"), _("Target"), "%"])
+        append_row(sheet, [_("Unit"), _("Admitted"), _("Target"), "%", _("Status")])
         for child in report["lagging"]:
-            append_row(sheet, [child["name"], child["admitted"], child["target"], child["percent"]])
+            append_row(sheet, [child["name"], child["admitted"], child["target"], child["percent"],
+                               statuses.get(child.get("status"), "")])
         append_row(sheet, [])
         append_row(sheet, [_("Alerts")])
         sheet.cell(sheet.max_row, 1).font = bold
         for alert in data["alerts"]:
-            kind = _("no sourcing plan") if alert["kind"] == "no_plan" else _("source gap")
-            append_row(sheet, [alert["name"], kind])
+            append_row(sheet, [alert["name"], *alert_text(alert)])
         sheet.column_dimensions["A"].width = 40
-        for column in "BCDEF":
+        for column in "BCDEFGHI":
             sheet.column_dimensions[column].width = 18
         # One page wide when printed, however many admissions the month had.
         sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0

@@ -140,6 +140,16 @@ def api_progress(request):
             "target": data["target"],
             "percent": data["percent"],
             "children_target": data["children_target"],
+            # In whole people: the pace's expected admissions by today, the forecast (low = high unless the
+            # pipeline is small; null once the period has ended) and the alerts (missing: people).
+            "status": data["status"],
+            "expected_to_date": data["expected_people"],
+            "pipeline_total": data["pipeline_total"],
+            "forecast": (
+                {"low": data["forecast_low"], "expected": data["forecast_people"], "high": data["forecast_high"]}
+                if data["forecast_people"] is not None else None
+            ),
+            "alerts": data["alerts"],
             "by_category": data["by_category"],
             "children": [
                 {key: child[key] for key in ("org", "name", "admitted", "target", "percent")} for child in data["children"]

@@ -15,7 +15,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="organization code, e.g. thanh-hoa")
-        parser.add_argument("--month", default="", help="YYYY-MM (default: the current month)")
+        parser.add_argument("--month", default="", help="YYYY-MM (default: the last full month)")
         parser.add_argument("--out", default=".", help="folder for the file")
 
     def handle(self, *args, org, month, out, **options):
