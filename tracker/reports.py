@@ -140,7 +140,7 @@ def reports_workbook(reports: list[dict]) -> bytes:
         append_row(sheet, [org.name])
         sheet["A1"].font = Font(bold=True, size=14)
         append_row(sheet, [_("Monthly report"), report["month"].strftime("%m/%Y")])
-        append_row(sheet, [_("Figures as of"), report["figures"].computed_at.strftime("%d/%m/%Y %H:%M")])
+        append_row(sheet, [_("Figures as of"), report["figures"].computed_at])  # a time of the local time zone
         append_row(sheet, [])
         append_row(sheet, [_("Year"), _("Admitted"), _("Target"), "%", _("Sum of the units' own targets"), _("In the pipeline"), _("Forecast")])
         append_row(sheet, [data["period_label"], data["admitted"], data["target"], data["percent"], data["children_target"],
