@@ -39,3 +39,16 @@ def test_the_schedules_are_named_and_described_in_vietnamese(admin_in_vietnamese
 def test_the_login_lockouts_are_named_in_vietnamese(admin_in_vietnamese):
     page = admin_in_vietnamese.get("/admin/").content.decode()
     assert "Khóa đăng nhập" in page and "Axes" not in page
+
+
+def test_a_one_off_schedule_is_named_by_its_local_time_dd_mm_yyyy(admin_in_vietnamese):
+    import datetime
+
+    from django_celery_beat.models import ClockedSchedule, PeriodicTask
+
+    moment = datetime.datetime(2026, 12, 31, 17, 30, tzinfo=datetime.timezone.utc)
+    clocked = ClockedSchedule.objects.create(clocked_time=moment)
+    task = PeriodicTask.objects.create(name="Báo cáo cuối năm", task="tracker.tasks.recompute_all", clocked=clocked, one_off=True)
+    assert str(task) == "Báo cáo cuối năm: 01/01/2027 00:30"
+    page = admin_in_vietnamese.get(f"/admin/django_celery_beat/periodictask/{task.pk}/change/").content.decode()
+    assert "01/01/2027 00:30" in page and "2026-12-31" not in page

@@ -3,6 +3,8 @@ from cron_descriptor import (
 )
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
@@ -110,6 +112,16 @@ def cron_in_words(crontab: CrontabSchedule) -> str:
     return f"{words} ({crontab.timezone})"
 
 
+def schedule_in_words(schedule) -> str:
+    """Any of a task's schedules as the page shows it: a crontab in words, a moment dd/mm/yyyy hh:mm in local
+    time (its own name is ISO), an interval or a solar event by its name."""
+    if isinstance(schedule, CrontabSchedule):
+        return cron_in_words(schedule)
+    if isinstance(schedule, ClockedSchedule):
+        return date_format(timezone.localtime(schedule.clocked_time), "SHORT_DATETIME_FORMAT")
+    return "" if schedule is None else str(schedule)
+
+
 class _TaskNameFilter(admin.AllValuesFieldListFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,8 +134,13 @@ class PeriodicTaskAdmin(beat_admin.PeriodicTaskAdmin):
 
     @admin.display(description=_("Schedule"))
     def schedule_shown(self, task):
-        schedule = task.interval or task.crontab or task.solar or task.clocked
-        return cron_in_words(schedule) if isinstance(schedule, CrontabSchedule) else schedule
+        return schedule_in_words(task.interval or task.crontab or task.solar or task.clocked)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name in ("crontab", "clocked"):
+            field.label_from_instance = schedule_in_words
+        return field
 
     @admin.display(description=_("Crontab schedule in words"))
     def crontab_translation(self, task):
@@ -161,6 +178,10 @@ class _ScheduleTasks:
 
     inlines = [_TasksOfTheSchedule]
 
+
+# A one-off schedule is named by its moment in ISO ("2026-12-04 01:29:50.204026+07:00"), and so is every task on
+# it ("name: moment") in the admin's titles, breadcrumbs and lists: name it dd/mm/yyyy hh:mm in local time.
+ClockedSchedule.__str__ = schedule_in_words
 
 admin.site.unregister(PeriodicTask)
 admin.site.register(PeriodicTask, PeriodicTaskAdmin)
