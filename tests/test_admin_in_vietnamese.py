@@ -52,3 +52,9 @@ def test_a_one_off_schedule_is_named_by_its_local_time_dd_mm_yyyy(admin_in_vietn
     assert str(task) == "Báo cáo cuối năm: 01/01/2027 00:30"
     page = admin_in_vietnamese.get(f"/admin/django_celery_beat/periodictask/{task.pk}/change/").content.decode()
     assert "01/01/2027 00:30" in page and "2026-12-31" not in page
+
+
+def test_the_admins_titles_name_the_app(admin_in_vietnamese):
+    page = admin_in_vietnamese.get("/admin/").content.decode()
+    assert "<title>Quản trị | Phát triển đảng viên</title>" in page
+    assert "Trang web admin Django" not in page and "Site quản trị" not in page

@@ -46,6 +46,13 @@ class ReportJobAdmin(admin.ModelAdmin):
     list_filter = ["status"]
 
 
+# The admin's titles name the app, in the interface's language (Django's own are "Django site admin", which
+# its Vietnamese gives as "Trang web admin Django", and "Site quản trị hệ thống.").
+admin.site.site_header = _("Party member development")
+admin.site.site_title = _("Party member development")
+admin.site.index_title = _("Administration")
+
+
 # What the admin shows in English whatever the language, because the apps build it without a translation:
 # the permissions' names (Django stores "Can add log entry"), and django-celery-beat's columns named after
 # attributes ("Scheduler", "Human readable", "Task Name") and its crontab descriptions (in the server's
@@ -62,17 +69,19 @@ def permission_label(permission) -> str:
     """A permission as the user and group forms list it ("app | model | what it allows"), in the active
     language: Django stores the names of the default ones in English ("Can add log entry")."""
     model = permission.content_type.model_class()
+    if model is None:  # a model gone from the code
+        return str(permission)
+    recorded = getattr(model, "instance_type", None)  # django-simple-history's record of a model
+    if recorded is not None:  # its name is "historical …", in English
+        name = gettext("history of %(model)s") % {"model": recorded._meta.verbose_name}
+    else:
+        name = model._meta.verbose_name
     action, _underscore, model_name = permission.codename.partition("_")
-    if model is not None and model_name == model._meta.model_name and action in _PERMISSION_ACTIONS:
-        recorded = getattr(model, "instance_type", None)  # django-simple-history's record of a model
-        if recorded is not None:
-            name = gettext("history of %(model)s") % {"model": recorded._meta.verbose_name}
-        else:
-            name = model._meta.verbose_name
+    if model_name == model._meta.model_name and action in _PERMISSION_ACTIONS:
         what = _PERMISSION_ACTIONS[action](name)
     else:
         what = gettext(permission.name)
-    return f"{permission.content_type} | {what}"
+    return f"{model._meta.app_config.verbose_name} | {name} | {what}"
 
 
 class PermissionsInTheLanguage:
