@@ -327,18 +327,23 @@ class AdmissionCredit(models.Model):
 
     # No index of their own: the unique constraint leads with the admission, credit_by_organization_day
     # with the organization (a country's five years: 103 MB of indexes less, written with every credit).
-    admission = models.ForeignKey(Admission, on_delete=models.CASCADE, related_name="credits", db_index=False)
-    organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="admission_credits", db_index=False
+    admission = models.ForeignKey(
+        Admission, verbose_name=_("admission"), on_delete=models.CASCADE, related_name="credits", db_index=False
     )
-    admitted_on = models.DateField()
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="admission_credits",
+        db_index=False,
+    )
+    admitted_on = models.DateField(_("ceremony date (admission date)"))
     # The breakdown keys, fixed at the ceremony, so that every breakdown is one GROUP BY.
-    category = models.CharField(max_length=24, choices=OccupationCategory.choices)
-    gender = models.CharField(max_length=8, choices=Gender.choices)
-    age_band = models.CharField(max_length=8, choices=AgeBand.choices)
-    sector = models.CharField(max_length=32, choices=Organization.Sector.choices)
+    category = models.CharField(_("occupation category at admission"), max_length=24, choices=OccupationCategory.choices)
+    gender = models.CharField(_("gender"), max_length=8, choices=Gender.choices)
+    age_band = models.CharField(_("age at admission"), max_length=8, choices=AgeBand.choices)
+    sector = models.CharField(_("sector"), max_length=32, choices=Organization.Sector.choices)
 
     class Meta:
+        verbose_name = _("admission credit")
+        verbose_name_plural = _("admission credits")
         constraints = [
             models.UniqueConstraint(fields=["admission", "organization"], name="credit_an_organization_once"),
         ]
@@ -530,14 +535,18 @@ class ImportJob(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.VALIDATING)
     file = models.FileField(_("file"), upload_to="imports/")
     file_name = models.CharField(_("file name"), max_length=200)
-    awareness_class = models.ForeignKey(AwarenessClass, null=True, blank=True, on_delete=models.CASCADE)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    rows = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
-    saved_count = models.PositiveIntegerField(default=0)
+    awareness_class = models.ForeignKey(
+        AwarenessClass, verbose_name=_("awareness class"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    total = models.PositiveIntegerField(_("rows in all"), default=0)
+    done = models.PositiveIntegerField(_("rows checked"), default=0)
+    rows = models.JSONField(_("rows"), default=list, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    saved_count = models.PositiveIntegerField(_("rows saved"), default=0)
 
     class Meta:
         verbose_name = _("import")

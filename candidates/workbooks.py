@@ -3,7 +3,8 @@
 Nothing a user typed becomes a formula: a text starting with "=", "+", "-", "@", a tab or a carriage
 return is written as text, marked with Excel's quote prefix so that it stays text when the cell is
 edited (a CSV-style injection otherwise runs when the office opens or re-saves the file). Dates are
-real dates shown dd/mm/yyyy, so that the office can sort and filter them.
+real dates shown dd/mm/yyyy, so that the office can sort and filter them; times are written in the
+app's time zone (Asia/Ho_Chi_Minh): a cell holds no time zone, and the database's times are UTC.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import datetime
 import io
 from collections.abc import Iterable
 
+from django.utils import timezone
 from django.utils.functional import Promise
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
@@ -25,9 +27,11 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 
 
 def safe_cell(sheet: Worksheet, value) -> Cell:
-    """A cell of `sheet` holding `value` as data: text stays text, dates are dates."""
+    """A cell of `sheet` holding `value` as data: text stays text, dates are dates, times are local."""
     if isinstance(value, Promise):
         value = str(value)
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.make_naive(value)  # the local time, as the pages show it
     if isinstance(value, str):
         # Control characters that XML cannot hold would make openpyxl refuse the whole workbook.
         value = ILLEGAL_CHARACTERS_RE.sub("", value)

@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from treebeard.admin import TreeAdmin
 
 from tracker.admin_refusals import RefusalsOnTheForm, refusal
+from tracker.change_reasons import reason_display
 from tracker.widgets import search_response, search_when_many
 
 from . import services
@@ -115,7 +116,7 @@ class PlacementInline(admin.TabularInline):
 
     model = Placement
     fk_name = "organization"
-    fields = ["starts", "ends", "parent", "name", "kind", "sector", "is_active", "reason"]
+    fields = ["starts", "ends", "parent", "name", "kind", "sector", "is_active", "why"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -132,6 +133,10 @@ class PlacementInline(admin.TabularInline):
     @admin.display(description=Placement._meta.get_field("valid_to").verbose_name)
     def ends(self, placement):
         return date_format(placement.valid_to, "SHORT_DATE_FORMAT") if placement.valid_to else "—"
+
+    @admin.display(description=Placement._meta.get_field("reason").verbose_name)
+    def why(self, placement):
+        return reason_display(placement.reason)  # stored in English, read in the page's language
 
     def has_view_permission(self, request, obj=None):
         # Whoever may see the organization sees its history (there is no admin page of placements).

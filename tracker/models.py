@@ -1,4 +1,6 @@
 from django.db import models
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import Organization
@@ -74,7 +76,7 @@ class PipelineCheck(models.Model):
         verbose_name_plural = _("pipeline checks")
 
     def __str__(self) -> str:
-        return f"{self.checked_at:%Y-%m-%d %H:%M}"
+        return date_format(timezone.localtime(self.checked_at), "SHORT_DATETIME_FORMAT")
 
 
 class PeriodCheck(models.Model):
@@ -101,8 +103,8 @@ class PendingRecompute(models.Model):
     is down; the recompute job takes every row there is at once, so a burst of changes costs one job.
     """
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    queued_at = models.DateTimeField(auto_now_add=True)
+    organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE, related_name="+")
+    queued_at = models.DateTimeField(_("queued at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("pending recompute")
@@ -143,16 +145,18 @@ class ReportJob(models.Model):
 
     organization = models.ForeignKey(Organization, verbose_name=_("organization"), on_delete=models.CASCADE)
     month = models.DateField(_("month"))
-    requested_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(
+        "auth.User", verbose_name=_("requested by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(_("organizations in all"), default=0)
+    done = models.PositiveIntegerField(_("organizations done"), default=0)
     # Levels below the organization in the workbook when its whole subtree would not fit; None: all.
     levels = models.PositiveSmallIntegerField(_("levels below"), null=True, blank=True)
     file = models.FileField(_("file"), upload_to="reports/", blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("report job")

@@ -174,7 +174,7 @@ def reports_workbook(reports: list[dict]) -> bytes:
         as_of = report.get("as_of")
         append_row(sheet, [_("Monthly report"), report["month"].strftime("%m/%Y"),
                            *([_("State at the end of"), as_of] if as_of else [])])
-        append_row(sheet, [_("Figures as of"), report["figures"].computed_at.strftime("%d/%m/%Y %H:%M")])
+        append_row(sheet, [_("Figures as of"), report["figures"].computed_at])  # a time of the local time zone
         append_row(sheet, [])
         # A past month's report forecasts nothing: the forecast column is left out.
         forecast = data.get("forecast_text")

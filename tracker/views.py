@@ -77,6 +77,9 @@ def dashboard(request, code):
         cumulative.append(running)
     chart = {
         "months": months,
+        # What the chart's axis and legend say, in the page's language: "03/2023", not the key "2023-03".
+        "month_labels": [f"{month[5:]}/{month[:4]}" for month in months],
+        "labels": {"admitted": _("Admitted"), "pace": _("Plan pace")},
         "cumulative": cumulative,
         # The plan's pace: an even share of the yearly target at the end of each month.
         "pace": [round((data["target"] or 0) * int(month[5:]) / 12, 1) for month in months] if period.year else [],

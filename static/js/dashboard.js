@@ -2,8 +2,9 @@
 (function () {
   const data = JSON.parse(document.getElementById("chart-data").textContent);
   const colours = ["#c62828", "#1565c0", "#2e7d32", "#f9a825", "#6a1b9a", "#00838f", "#ef6c00", "#5d4037", "#455a64", "#ad1457", "#9e9d24"];
-  const pace = document.documentElement.lang === "en" ? "Plan pace" : "Tiến độ kế hoạch";
-  const admitted = document.documentElement.lang === "en" ? "Admitted" : "Đã kết nạp";
+  // The series' names come translated with the figures (the view's gettext).
+  const pace = data.labels.pace;
+  const admitted = data.labels.admitted;
   function chart(id, type, pairs, extra) {
     const el = document.getElementById(id);
     if (!el || typeof Chart === "undefined") return;
@@ -17,7 +18,7 @@
   if (monthly && typeof Chart !== "undefined") {
     const datasets = [{ label: admitted, data: data.cumulative, borderColor: "#c62828", tension: 0.2 }];
     if (data.pace.length) datasets.push({ label: pace, data: data.pace, borderColor: "#9e9e9e", borderDash: [6, 4] });
-    new Chart(monthly, { type: "line", data: { labels: data.months, datasets: datasets }, options: { maintainAspectRatio: false } });
+    new Chart(monthly, { type: "line", data: { labels: data.month_labels, datasets: datasets }, options: { maintainAspectRatio: false } });
   }
   chart("chart-pipeline", "bar", data.pipeline);
   chart("chart-category", "doughnut", data.by_category);

@@ -39,7 +39,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "django_filters",
-    "axes",
+    "tracker.login_lockouts.LoginLockoutsConfig",  # django-axes, named in the interface's language
     "cells",
     "candidates",
     "tracker",
