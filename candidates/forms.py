@@ -41,7 +41,7 @@ def committees_within(roots):
 
 
 def members_within(roots):
-    return PartyMember.objects.filter(subtrees_q(roots, field="organization__path")).order_by("full_name", "pk")
+    return PartyMember.objects.filter(subtrees_q(roots, field="organization__path")).order_by("sort_name", "pk")
 
 
 def member_label(member) -> str:
@@ -67,7 +67,7 @@ SEARCHES = {
         lambda roots: members_within(roots).select_related("organization"),
         lambda query: Q(full_name__icontains=query),
         member_label,
-        ("full_name", "pk"),
+        ("sort_name", "pk"),
     ),
 }
 

@@ -30,8 +30,8 @@ class CappedPaginator(Paginator):
     """Counts at most `cap` people: a country-wide list would otherwise count a million rows on every
     page view, to print a number nobody pages through. Past the cap the page says "more than".
 
-    The list is in name order (`full_name`, then `pk`). A list of at most `cap` people is found first
-    and then sorted: PostgreSQL cannot tell how few people a subtree holds, and walked the name index
+    The list is in name order (`sort_name`: given name first, in Vietnamese order; then `pk`). A list of
+    at most `cap` people is found first and then sorted: PostgreSQL cannot tell how few people a subtree holds, and walked the name index
     for a commune's 31 people at one stage through the country's 120,000 (0.8 s instead of 8 ms).
     A longer list is dense enough for the index to find a page quickly.
     """
@@ -49,7 +49,7 @@ class CappedPaginator(Paginator):
     def page(self, number):
         if not self.capped:
             # The same order, through an expression the name index cannot serve.
-            self.object_list = self.object_list.order_by(Concat("full_name", Value("")), "pk")
+            self.object_list = self.object_list.order_by(Concat("sort_name", Value("")), "pk")
         return super().page(number)
 
 
@@ -70,7 +70,7 @@ def candidate_list(request):
     if not record_roots(request.user):
         raise Http404
     today = timezone.localdate()
-    queryset = _candidates_for(request.user).select_related("home_cell").order_by("full_name", "pk")
+    queryset = _candidates_for(request.user).select_related("home_cell").order_by("sort_name", "pk")
     filterset = CandidateFilter(request.GET, queryset=queryset)
     if not filterset.is_valid():
         # A filter that cannot be applied shows its message next to the field and nobody: the whole list

@@ -110,7 +110,7 @@ def _class_context(request, awareness_class, **forms_):
     # people the reader may change.
     visible = list(
         attendances_within(awareness_class, record_roots(request.user))
-        .select_related("candidate__home_cell").order_by("candidate__full_name", "pk")
+        .select_related("candidate__home_cell").order_by("candidate__sort_name", "pk")
     )
     changeable = set(attendances_within(awareness_class, roots).values_list("pk", flat=True)) if can_change else set()
     rows = [
@@ -150,7 +150,7 @@ def class_export(request, pk):
     attendances = (
         attendances_within(awareness_class, record_roots(request.user))
         .select_related("candidate__home_cell")
-        .order_by("candidate__full_name", "pk")
+        .order_by("candidate__sort_name", "pk")
     )
     national_ids = NationalIds(request.user)
     rows = (
