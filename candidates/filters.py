@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _
 
 from cells.models import Organization
-from cells.selectors import record_roots
+from cells.selectors import choice_label, record_roots
 
 from .dates import step_window
 from .forms import organizations_within, searchable
@@ -61,6 +61,7 @@ class CandidateFilter(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.form.fields["org"].label_from_instance = choice_label  # as the search answers
         searchable(self.form.fields["org"], "organizations")
 
     def filter_queryset(self, queryset):

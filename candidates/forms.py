@@ -136,7 +136,6 @@ SEARCHES = {
 def searchable(field, search: str, widget_class=None) -> None:
     """Let the field search as you type when the user's scope holds too many choices for one page
     (a province's 8,000 cells); with few, it stays a plain select."""
-    field.label_from_instance = SEARCHES[search].label
     search_when_many(
         field, reverse("candidates:search", args=[search]), label=SEARCHES[search].label, widget_class=widget_class
     )
@@ -157,6 +156,7 @@ class CandidateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.roots = roots
         self.fields["home_cell"].queryset = cells_within(roots)
+        self.fields["home_cell"].label_from_instance = cell_label  # as the search answers: under its committee
         self.fields["mentors"].queryset = members_within(roots, self._chosen_cell()).select_related("organization")
         searchable(self.fields["home_cell"], "cells")
         searchable(self.fields["mentors"], "members", widget_class=MentorSelect)
