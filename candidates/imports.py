@@ -387,8 +387,9 @@ class CellFinder:
         if typed.lower() in self.by_code:
             return self.by_code[typed.lower()], None
         parts = _UNDER.split(typed)
-        named = self.by_name.get(text.name_key(parts[-1]), [])
-        if len(parts) > 1 and named:
+        named = self.by_name.get(text.name_key(typed), [])  # a plain name (which may hold a ">" of its own)
+        if len(parts) > 1 and not named:
+            named = self.by_name.get(text.name_key(parts[-1]), [])
             parent_paths = {path[: -Organization.steplen] for _pk, path in named}
             committees = self._committee_keys(parent_paths)
             wanted = text.name_key(parts[-2])
