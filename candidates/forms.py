@@ -1,15 +1,20 @@
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cells.models import CELL_KINDS, Organization
-from cells.selectors import ORGANIZATION_SEARCH_ORDER, organization_label, organization_matches, subtrees_q, within
-from tracker.widgets import search_when_many
+from cells.selectors import (
+    ORGANIZATION_SEARCH_ORDER, cell_label, choice_label, organization_label, organization_matches, record_roots,
+    staff_roots, subtrees_q, with_committee_names, within,
+)
+from tracker.widgets import SearchSelectMultiple, search_when_many
 
 from . import dates, rules, text
 from .models import Candidate, DOSSIER_FORMS, PartyMember, Stage
@@ -32,7 +37,11 @@ def in_window(day, error: str | None):
 
 
 def cells_within(roots):
-    return Organization.objects.filter(subtrees_q(roots), kind__in=CELL_KINDS, is_active=True).order_by("path")
+    """The active cells under `roots`, in tree order (each committee's together), each with its committee's name
+    for its label (cells.selectors.cell_label)."""
+    return with_committee_names(
+        Organization.objects.filter(subtrees_q(roots), kind__in=CELL_KINDS, is_active=True).order_by("path")
+    )
 
 
 def committees_within(roots):
@@ -40,12 +49,57 @@ def committees_within(roots):
     return Organization.objects.filter(subtrees_q(roots), is_active=True).exclude(kind__in=CELL_KINDS).order_by("path")
 
 
-def members_within(roots):
-    return PartyMember.objects.filter(subtrees_q(roots, field="organization__path")).order_by("full_name", "pk")
+def organizations_within(roots):
+    """Every organization under `roots` (the candidate list's filter): committees and cells, closed ones too,
+    whose people may still be listed."""
+    return with_committee_names(Organization.objects.filter(subtrees_q(roots)).order_by("path"))
+
+
+def members_within(roots, cell=None):
+    """The party members under `roots` in name order; with `cell`, that cell's full members first (a mentor is
+    usually one of them)."""
+    members = PartyMember.objects.filter(subtrees_q(roots, field="organization__path"))
+    if cell is None:
+        return members.order_by("sort_name", "pk")
+    return members.annotate(
+        cell_first=Case(
+            When(organization=cell, full_member_on__lte=timezone.localdate(), then=Value(0)),
+            default=Value(1), output_field=IntegerField(),
+        )
+    ).order_by("cell_first", "sort_name", "pk")
 
 
 def member_label(member) -> str:
     return f"{member.full_name} ({member.organization.name})"
+
+
+def is_full_member(member) -> bool:
+    return member.full_member_on is not None and member.full_member_on <= timezone.localdate()
+
+
+class MentorSelect(SearchSelectMultiple):
+    """The mentors' select: each option says its member's cell, whether they are a full member and their place in
+    name order, so that the page (static/js/mentors-first.js) offers the chosen cell's full members first when
+    the cell changes; the server offers them first for the cell the form holds."""
+
+    class Media:
+        js = ["js/mentors-first.js"]
+
+    def get_context(self, name, value, attrs):
+        return super().get_context(name, value, {**(attrs or {}), "data-mentors": "1"})
+
+    def optgroups(self, name, value, attrs=None):
+        groups = super().optgroups(name, value, attrs)
+        options = [option for _group, group_options, _index in groups for option in group_options]
+        members = [option for option in options if getattr(option["value"], "instance", None) is not None]
+        by_name = sorted(members, key=lambda option: (option["value"].instance.sort_name, option["value"].instance.pk))
+        for rank, option in enumerate(by_name):
+            member = option["value"].instance
+            option["attrs"].update({
+                "data-cell": member.organization_id, "data-full-member": "1" if is_full_member(member) else "0",
+                "data-rank": rank,
+            })
+        return groups
 
 
 @dataclass(frozen=True)
@@ -58,24 +112,33 @@ class Search:
     matches: Callable[[str], Q]
     label: Callable[[object], str]
     order: tuple[str, ...]
+    roots: Callable = staff_roots  # whose scope: those who enter data (the forms), or who read records
+    value: str = "pk"  # what a chosen option sends
 
 
 SEARCHES = {
-    "cells": Search(cells_within, organization_matches, organization_label, ORGANIZATION_SEARCH_ORDER),
+    "cells": Search(cells_within, organization_matches, cell_label, ORGANIZATION_SEARCH_ORDER),
     "committees": Search(committees_within, organization_matches, organization_label, ORGANIZATION_SEARCH_ORDER),
     "members": Search(
         lambda roots: members_within(roots).select_related("organization"),
         lambda query: Q(full_name__icontains=query),
         member_label,
-        ("full_name", "pk"),
+        ("sort_name", "pk"),
+    ),
+    # The candidate list's organization filter: anyone who reads records, by code as the list's links are.
+    "organizations": Search(
+        organizations_within, organization_matches, choice_label, ORGANIZATION_SEARCH_ORDER, roots=record_roots,
+        value="code",
     ),
 }
 
 
-def searchable(field, search: str) -> None:
+def searchable(field, search: str, widget_class=None) -> None:
     """Let the field search as you type when the user's scope holds too many choices for one page
     (a province's 8,000 cells); with few, it stays a plain select."""
-    search_when_many(field, reverse("candidates:search", args=[search]), label=SEARCHES[search].label)
+    search_when_many(
+        field, reverse("candidates:search", args=[search]), label=SEARCHES[search].label, widget_class=widget_class
+    )
 
 
 class CandidateForm(forms.ModelForm):
@@ -93,13 +156,21 @@ class CandidateForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.roots = roots
         self.fields["home_cell"].queryset = cells_within(roots)
-        self.fields["mentors"].queryset = members_within(roots)
+        self.fields["home_cell"].label_from_instance = cell_label  # as the search answers: under its committee
+        self.fields["mentors"].queryset = members_within(roots, self._chosen_cell()).select_related("organization")
         searchable(self.fields["home_cell"], "cells")
-        searchable(self.fields["mentors"], "members")
+        searchable(self.fields["mentors"], "members", widget_class=MentorSelect)
         self.fields["mentors"].required = False
         self.fields["national_id"].required = False
         if self.instance.pk:
             del self.fields["sourced_on"]
+
+    def _chosen_cell(self):
+        """The cell the form holds (posted, or the person's), whose full members are offered first as mentors."""
+        key = self.add_prefix("home_cell")
+        if self.is_bound and re.fullmatch(r"[0-9]{1,18}", str(self.data.get(key, ""))):
+            return int(self.data[key])
+        return self.instance.home_cell_id if self.instance.pk else None
 
     def clean_national_id(self):
         value = (self.cleaned_data.get("national_id") or "").strip()

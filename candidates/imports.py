@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import io
 import logging
+import re
 import time
 import zipfile
 from contextlib import closing, contextmanager
@@ -21,11 +22,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from cells.selectors import subtrees_q, within
+from cells.models import Organization
+from cells.selectors import cell_label, subtrees_q, within
 
 from . import services, text, workbooks
 from .forms import CandidateForm, cells_within, national_id_taken
@@ -52,7 +57,7 @@ CANDIDATE_COLUMNS = [
     ("education_level", gettext_lazy("Education")),
     ("national_id", gettext_lazy("National ID")),
     ("occupation_category", gettext_lazy("Occupation")),
-    ("home_cell", gettext_lazy("Cell code")),
+    ("home_cell", gettext_lazy("Cell")),
     ("source", gettext_lazy("Source")),
     ("sourced_on", gettext_lazy("Put in the sourcing plan on (dd/mm/yyyy)")),
 ]
@@ -62,6 +67,10 @@ ROSTER_COLUMNS = [
     ("national_id", gettext_lazy("National ID")),
 ]
 CHOICES = {"gender": Gender, "education_level": EducationLevel, "occupation_category": OccupationCategory, "source": Source}
+# Headings of older templates, still accepted: files filled in before the cell could be given by name.
+OLD_HEADINGS = {"home_cell": gettext_lazy("Cell code")}
+# The template lists the cells of the user's scope up to this many (a province has 8,000); above, the cell is typed.
+TEMPLATE_CELLS = 10_000
 
 
 class ImportFileError(ValueError):
@@ -98,17 +107,65 @@ def still_allowed(job, roots) -> bool:
     return True
 
 
-def template_workbook(kind: str) -> bytes:
+def template_workbook(kind: str, roots=()) -> bytes:
+    """The workbook to fill in. For candidates, drop-down lists from its other sheets: the cells of the user's scope
+    (`roots`), as the app shows them ("Committee › Cell"; a code is accepted too), and the choices of gender,
+    education, occupation and source."""
     columns = CANDIDATE_COLUMNS if kind == "candidates" else ROSTER_COLUMNS
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Danh sách"
-    workbooks.header_row(sheet, [str(label) for _key, label in columns], widths=[24] * len(columns))
+    workbooks.header_row(
+        sheet, [str(label) for _key, label in columns], widths=[40 if key == "home_cell" else 24 for key, _label in columns]
+    )
     if kind == "candidates":
         values = workbook.create_sheet(_("Allowed values"))
-        for key, choices in CHOICES.items():
+        for row, (key, choices) in enumerate(CHOICES.items(), start=1):
             workbooks.append_row(values, [str(dict(CANDIDATE_COLUMNS)[key])] + [str(label) for label in choices.labels])
+            last = get_column_letter(len(choices.labels) + 1)
+            _drop_down(workbook, sheet, key, f"{_quoted(values.title)}!$B${row}:${last}${row}", strict=True)
+        _cells_sheet(workbook, sheet, roots)
     return workbooks.save(workbook)
+
+
+def _quoted(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _drop_down(workbook, sheet, key: str, cells_range: str, *, strict: bool, prompt: str = "") -> None:
+    """A drop-down list on the template's column `key`, from `cells_range` of another sheet (through a defined
+    name, which every version of Excel and LibreOffice read). `strict`: nothing else may be typed; otherwise a
+    typed value is allowed after a warning (a cell's code)."""
+    name = f"list_{key}"
+    workbook.defined_names[name] = DefinedName(name, attr_text=cells_range)
+    column = get_column_letter([column_key for column_key, _label in CANDIDATE_COLUMNS].index(key) + 1)
+    validation = DataValidation(
+        type="list", formula1=name, allow_blank=True, showDropDown=False, showErrorMessage=True,
+        errorStyle="stop" if strict else "warning", error=_("Choose a value from the list."),
+        showInputMessage=bool(prompt), prompt=prompt or None,
+    )
+    validation.add(f"{column}2:{column}{MAX_ROWS + 1}")
+    sheet.add_data_validation(validation)
+
+
+def _cells_sheet(workbook, sheet, roots) -> None:
+    """The cells of the user's scope, in tree order, as the app shows them, with their codes."""
+    cells_sheet = workbook.create_sheet(_("Cells"))
+    workbooks.header_row(cells_sheet, [_("Cell"), _("Code"), _("Committee")], widths=[60, 24, 40])
+    cells = list(cells_within(roots)[: TEMPLATE_CELLS + 1]) if roots else []
+    for cell in cells[:TEMPLATE_CELLS]:
+        workbooks.append_row(cells_sheet, [cell_label(cell), cell.code, cell.committee_name or ""])
+    if len(cells) > TEMPLATE_CELLS:
+        workbooks.append_row(cells_sheet, [
+            _("Your scope holds more than %(count)s cells: type the cell as “Committee › Cell”, or its code.")
+            % {"count": f"{TEMPLATE_CELLS:,}".replace(",", ".")}
+        ])
+        return
+    if cells:
+        _drop_down(
+            workbook, sheet, "home_cell", f"{_quoted(cells_sheet.title)}!$A$2:$A${len(cells) + 1}", strict=False,
+            prompt=str(_("Choose the cell from the list, or type its code.")),
+        )
 
 
 def _text(value) -> str:
@@ -212,6 +269,7 @@ def read_rows(content: bytes, columns) -> list[tuple[int, dict]]:
         for language, _name in settings.LANGUAGES:
             with translation.override(language):
                 accepted.append([str(label).lower() for _key, label in columns])
+                accepted.append([str(OLD_HEADINGS.get(key, label)).lower() for key, label in columns])
         if not any(header[: len(expected)] == expected for expected in accepted):
             raise ImportFileError(
                 _("The first row must be the template's headings: %(headings)s.")
@@ -248,7 +306,7 @@ def _choice_value(choices, typed: str) -> str:
 def validate_candidates(content: bytes, *, roots, progress=None) -> list[Row]:
     """Check every row as the candidate form would, and flag duplicates in the file and the records."""
     parsed = read_rows(content, CANDIDATE_COLUMNS)
-    cells = dict(cells_within(roots).order_by().values_list("code", "pk"))
+    cells = CellFinder(roots)
     labels = dict(CANDIDATE_COLUMNS)
     rows, seen_ids, seen_people = [], {}, {}
     for index, (number, texts) in enumerate(parsed, start=1):
@@ -259,9 +317,9 @@ def validate_candidates(content: bytes, *, roots, progress=None) -> list[Row]:
         data = dict(texts)
         for key, choices in CHOICES.items():
             data[key] = _choice_value(choices, texts[key])
-        data["home_cell"] = cells.get(texts["home_cell"], "")
-        if texts["home_cell"] and not data["home_cell"]:
-            row.errors.append(_cell_error(texts["home_cell"]))
+        data["home_cell"], cell_error = cells.find(texts["home_cell"]) if texts["home_cell"] else ("", None)
+        if cell_error:
+            row.errors.append(cell_error)
         data["ethnicity"] = data["ethnicity"] or "Kinh"
         data["religion"] = data["religion"] or "Không"
         data["source"] = data["source"] or Source.CELL_PLAN
@@ -291,10 +349,59 @@ def validate_candidates(content: bytes, *, roots, progress=None) -> list[Row]:
     return rows
 
 
-def _cell_error(code: str) -> str:
-    return _("%(column)s: no active cell with code “%(code)s” in your scope.") % {
-        "column": dict(CANDIDATE_COLUMNS)["home_cell"], "code": code,
+def _cell_error(typed: str) -> str:
+    column = dict(CANDIDATE_COLUMNS)["home_cell"]
+    if _CODE.fullmatch(typed):
+        return _("%(column)s: no active cell with code “%(code)s” in your scope.") % {"column": column, "code": typed}
+    return _("%(column)s: no active cell “%(cell)s” in your scope; choose it from the template's list, or give its code.") % {
+        "column": column, "cell": typed,
     }
+
+
+_CODE = re.compile(r"[A-Za-z0-9_-]+")  # what a code looks like (and no cell's name does)
+_UNDER = re.compile(r"\s*[›>]\s*")  # "Committee › Cell", also typed with ">"
+
+
+class CellFinder:
+    """The cell a file names among the active cells of the user's scope: by its code, by its label as the app and
+    the template show it ("Đảng bộ xã Tân Đông › Chi bộ ấp 1"), or by its name alone when no other cell of the
+    scope bears it. Names compare as the duplicate checks do (candidates.text.name_key: NFC, case, spaces)."""
+
+    def __init__(self, roots):
+        self.by_code: dict[str, int] = {}
+        self.by_name: dict[str, list[tuple[int, str]]] = {}
+        for pk, code, name, path in cells_within(roots).order_by().values_list("pk", "code", "name", "path"):
+            self.by_code[code.lower()] = pk
+            self.by_name.setdefault(text.name_key(name), []).append((pk, path))
+        self.committees: dict[str, str] = {}  # path → name_key, read when a label asks
+
+    def _committee_keys(self, paths: set[str]) -> dict[str, str]:
+        missing = paths - self.committees.keys()
+        if missing:
+            found = dict(Organization.objects.filter(path__in=missing).values_list("path", "name"))
+            self.committees.update({path: text.name_key(found.get(path, "")) for path in missing})
+        return self.committees
+
+    def find(self, typed: str) -> tuple[int | str, str | None]:
+        """(the cell's id, None), or ("", the message for the row)."""
+        if typed.lower() in self.by_code:
+            return self.by_code[typed.lower()], None
+        parts = _UNDER.split(typed)
+        named = self.by_name.get(text.name_key(typed), [])  # a plain name (which may hold a ">" of its own)
+        if len(parts) > 1 and not named:
+            named = self.by_name.get(text.name_key(parts[-1]), [])
+            parent_paths = {path[: -Organization.steplen] for _pk, path in named}
+            committees = self._committee_keys(parent_paths)
+            wanted = text.name_key(parts[-2])
+            named = [(pk, path) for pk, path in named if committees[path[: -Organization.steplen]] == wanted]
+        if len(named) == 1:
+            return named[0][0], None
+        if not named:
+            return "", _cell_error(typed)
+        return "", _(
+            "%(column)s: %(count)d cells of your scope are called “%(cell)s”; choose “Committee › Cell” from the "
+            "template's list, or give the cell's code."
+        ) % {"column": dict(CANDIDATE_COLUMNS)["home_cell"], "count": len(named), "cell": typed}
 
 
 def _flag_duplicates_in_file(row: Row, clean: dict, seen_ids: dict, seen_people: dict) -> None:

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -9,16 +11,19 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cells.selectors import organization_for_user, record_roots, staff_roots, subtrees_q, within
+from cells.selectors import (
+    RECORD_ROLES, committee_name, organization_for_user, record_roots, staff_roots, subtrees_q, within,
+)
 from tracker.querysets import count_up_to
 from tracker.widgets import search_response
 
 from . import rules, selectors, services, workbooks
-from .filters import CandidateFilter
-from .forms import SEARCHES, CandidateForm, DocumentForm, StepForm, add_service_errors
+from .filters import SHOW_ALL, SHOW_PIPELINE, SHOW_PROBATION, CandidateFilter
+from .forms import SEARCHES, CandidateForm, DocumentForm, StepForm, add_service_errors, members_within
 from .models import Admission, Candidate, ExportLog, Stage
 from .privacy import NationalIds
 
@@ -30,8 +35,8 @@ class CappedPaginator(Paginator):
     """Counts at most `cap` people: a country-wide list would otherwise count a million rows on every
     page view, to print a number nobody pages through. Past the cap the page says "more than".
 
-    The list is in name order (`full_name`, then `pk`). A list of at most `cap` people is found first
-    and then sorted: PostgreSQL cannot tell how few people a subtree holds, and walked the name index
+    The list is in name order (`sort_name`: given name first, in Vietnamese order; then `pk`). A list of
+    at most `cap` people is found first and then sorted: PostgreSQL cannot tell how few people a subtree holds, and walked the name index
     for a commune's 31 people at one stage through the country's 120,000 (0.8 s instead of 8 ms).
     A longer list is dense enough for the index to find a page quickly.
     """
@@ -49,7 +54,7 @@ class CappedPaginator(Paginator):
     def page(self, number):
         if not self.capped:
             # The same order, through an expression the name index cannot serve.
-            self.object_list = self.object_list.order_by(Concat("full_name", Value("")), "pk")
+            self.object_list = self.object_list.order_by(Concat("sort_name", Value("")), "pk")
         return super().page(number)
 
 
@@ -70,8 +75,14 @@ def candidate_list(request):
     if not record_roots(request.user):
         raise Http404
     today = timezone.localdate()
-    queryset = _candidates_for(request.user).select_related("home_cell").order_by("full_name", "pk")
-    filterset = CandidateFilter(request.GET, queryset=queryset)
+    data = request.GET.copy()
+    organization = None
+    if data.get("org", "").strip():
+        # An organization outside the user's scope, or none by that code, is not found (never "forbidden").
+        data["org"] = data["org"].strip()
+        organization = organization_for_user(request.user, data["org"], RECORD_ROLES)
+    queryset = _candidates_for(request.user).select_related("home_cell").order_by("sort_name", "pk")
+    filterset = CandidateFilter(data, queryset=queryset, request=request)
     if not filterset.is_valid():
         # A filter that cannot be applied shows its message next to the field and nobody: the whole list
         # (or its export) in its place would pass for the filtered one.
@@ -85,7 +96,7 @@ def candidate_list(request):
         candidates = candidates.filter(pk__in=overdue_ids)
     if request.GET.get("export") == "xlsx":
         if count_up_to(candidates, EXPORT_LIMIT) <= EXPORT_LIMIT:
-            return _export(request, candidates)
+            return _export(request, candidates, filterset, organization, today)
         # A workbook of a country-wide list would hold a web worker and its memory for a long time.
         messages.error(
             request, _("More than %(n)s people match: filter the list before exporting it.") % {"n": intcomma(EXPORT_LIMIT)}
@@ -101,18 +112,38 @@ def candidate_list(request):
     )
 
 
-def _export(request, candidates) -> HttpResponse:
+# What the file name says of the list's switch (candidates.filters.SHOWN_STAGES), in Vietnamese as the app's users read it.
+SHOWN_IN_FILE_NAMES = {SHOW_PIPELINE: "dang-xet", SHOW_PROBATION: "du-bi", SHOW_ALL: "tat-ca"}
+
+
+def export_file_name(user, filterset, organization, today) -> str:
+    """The list's file name: the organization, what the list holds and the day, in ASCII
+    ("danh-sach-tan-dong-dang-xet-2026-12-03.xlsx")."""
+    roots = record_roots(user)
+    where = organization.code if organization else (roots[0].code if len(roots) == 1 else "tat-ca-don-vi")
+    data = filterset.form.cleaned_data
+    if data.get("stage"):
+        with translation.override("vi"):
+            which = workbooks.file_name_part(Stage(data["stage"]).label)
+    else:
+        which = SHOWN_IN_FILE_NAMES[data.get("show") or SHOW_PIPELINE]
+    return workbooks.file_name("danh-sach", where, which, day=today)
+
+
+def _export(request, candidates, filterset, organization, today) -> HttpResponse:
     national_ids = NationalIds(request.user)
+    people = candidates.select_related("home_cell").annotate(committee=committee_name("home_cell__path"))
     rows = (
         [c.full_name, c.date_of_birth, c.get_gender_display(), national_ids.shown(c), c.get_occupation_category_display(),
-         c.home_cell.name, c.get_stage_display(), c.stage_date]
-        for c in candidates.select_related("home_cell")
+         c.committee, c.home_cell.name, c.get_stage_display(), c.stage_date]
+        for c in people.iterator(chunk_size=2000)
     )
     content, people = workbooks.list_workbook(
         "quan-chung",
-        [_("Full name"), _("Date of birth"), _("Gender"), _("National ID"), _("Occupation"), _("Cell"), _("Stage"), _("Since")],
+        [_("Full name"), _("Date of birth"), _("Gender"), _("National ID"), _("Occupation"), _("Committee"), _("Cell"),
+         _("Stage"), _("Since")],
         rows,
-        widths=[28, 13, 9, 15, 24, 28, 24, 12],
+        widths=[28, 13, 9, 15, 24, 30, 30, 24, 12],
     )
     query = request.GET.copy()
     query.pop("export", None)
@@ -121,7 +152,7 @@ def _export(request, candidates) -> HttpResponse:
         user=request.user, kind=ExportLog.Kind.CANDIDATE_LIST, subject=query.urlencode(), people=people
     )
     response = HttpResponse(content, content_type=workbooks.CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="quan-chung-uu-tu.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{export_file_name(request.user, filterset, organization, today)}"'
     return response
 
 
@@ -272,11 +303,19 @@ def deadline_list(request):
 @login_required
 def search(request, name):
     """The choices of a field that searches as you type (tracker.widgets.SearchSelect), within the
-    scope the user enters data for (404 for those who enter none)."""
-    roots = staff_roots(request.user)
-    if name not in SEARCHES or not roots:
+    scope the user enters data for (404 for those who enter none); the candidate list's organization
+    filter, within the scope the user reads."""
+    if name not in SEARCHES:
         raise Http404
     search = SEARCHES[name]
+    roots = search.roots(request.user)
+    if not roots:
+        raise Http404
     query = request.GET.get("q", "").strip()
-    found = search.choices(roots).filter(search.matches(query)).order_by(*search.order)
-    return search_response(found, query, search.label)
+    choices, order = search.choices(roots), search.order
+    cell = request.GET.get("cell", "")
+    if name == "members" and re.fullmatch(r"[0-9]{1,18}", cell):
+        # The chosen cell's full members first (static/js/mentors-first.js sends the cell).
+        choices, order = members_within(roots, int(cell)).select_related("organization"), ("cell_first", *order)
+    found = choices.filter(search.matches(query)).order_by(*order)
+    return search_response(found, query, search.label, value=search.value)

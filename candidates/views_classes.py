@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from cells.selectors import record_roots, staff_roots, subtrees_q, within
+from cells.selectors import committee_name, record_roots, staff_roots, subtrees_q, within
 
 from . import dates, services, workbooks
 from .forms import CandidateForm, DateInput, add_service_errors, committees_within, in_window, searchable
@@ -110,7 +110,7 @@ def _class_context(request, awareness_class, **forms_):
     # people the reader may change.
     visible = list(
         attendances_within(awareness_class, record_roots(request.user))
-        .select_related("candidate__home_cell").order_by("candidate__full_name", "pk")
+        .select_related("candidate__home_cell").order_by("candidate__sort_name", "pk")
     )
     changeable = set(attendances_within(awareness_class, roots).values_list("pk", flat=True)) if can_change else set()
     rows = [
@@ -150,19 +150,21 @@ def class_export(request, pk):
     attendances = (
         attendances_within(awareness_class, record_roots(request.user))
         .select_related("candidate__home_cell")
-        .order_by("candidate__full_name", "pk")
+        .annotate(committee=committee_name("candidate__home_cell__path"))
+        .order_by("candidate__sort_name", "pk")
     )
     national_ids = NationalIds(request.user)
     rows = (
-        [a.candidate.full_name, a.candidate.date_of_birth, national_ids.shown(a.candidate), a.candidate.home_cell.name,
-         a.get_result_display(), a.certificate_number]
-        for a in attendances
+        [a.candidate.full_name, a.candidate.date_of_birth, national_ids.shown(a.candidate), a.committee,
+         a.candidate.home_cell.name, a.get_result_display(), a.certificate_number]
+        for a in attendances.iterator(chunk_size=2000)
     )
     content, people = workbooks.list_workbook(
         "hoc-vien",
-        [_("Full name"), _("Date of birth"), _("National ID"), _("Cell"), _("Result"), _("Certificate number")],
+        [_("Full name"), _("Date of birth"), _("National ID"), _("Committee"), _("Cell"), _("Result"),
+         _("Certificate number")],
         rows,
-        widths=[28, 13, 15, 28, 16, 18],
+        widths=[28, 13, 15, 30, 30, 16, 18],
     )
     services.export_log_record(
         user=request.user, kind=ExportLog.Kind.CLASS_ROSTER, subject=f"#{awareness_class.pk} {awareness_class}", people=people

@@ -88,7 +88,8 @@ def import_template(request, kind):
     if kind not in ("candidates", "roster"):
         raise Http404
     response = HttpResponse(
-        imports.template_workbook(kind), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        imports.template_workbook(kind, staff_roots(request.user)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="mau-{kind}.xlsx"'
     return response

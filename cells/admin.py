@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.widgets import AdminDateWidget
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -355,10 +356,42 @@ class OrganizationRoleInline(admin.TabularInline):
     autocomplete_fields = ["organization"]
 
 
+class UserNamesForm(UserChangeForm):
+    """Says which of Django's two name fields holds what of a Vietnamese name: "first name" is the given name
+    (An), written last; "last name" the family and middle names (Nguyễn Văn), written first."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "last_name" in self.fields:
+            self.fields["last_name"].label = _("family and middle names")
+            self.fields["last_name"].help_text = _("The words before the given name: “Nguyễn Văn” in Nguyễn Văn An.")
+        if "first_name" in self.fields:
+            self.fields["first_name"].label = _("given name")
+            self.fields["first_name"].help_text = _("The last word of the name: “An” in Nguyễn Văn An.")
+
+
 class UserWithRolesAdmin(UserAdmin):
     """Users and, on the same page, the organizations they hold roles on."""
 
+    form = UserNamesForm
     inlines = [*UserAdmin.inlines, OrganizationRoleInline]
+    # The name as it is written: family and middle names, then the given name.
+    fieldsets = [
+        (title, {**options, "fields": [
+            "last_name" if field == "first_name" else "first_name" if field == "last_name" else field
+            for field in options["fields"]
+        ]})
+        for title, options in UserAdmin.fieldsets
+    ]
+    list_display = ["username", "family_names", "given_name", "email", "is_staff"]
+
+    @admin.display(description=_("family and middle names"), ordering="last_name")
+    def family_names(self, user):
+        return user.last_name
+
+    @admin.display(description=_("given name"), ordering="first_name")
+    def given_name(self, user):
+        return user.first_name
 
 
 admin.site.unregister(User)

@@ -5,10 +5,11 @@ import datetime
 from collections.abc import Iterable
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Left, Length
 from django.http import Http404
 
-from .models import Organization, OrganizationRole, Placement
+from .models import CELL_KINDS, Organization, OrganizationRole, Placement
 from .placements import Span, in_order, span_of, span_on
 
 
@@ -122,6 +123,41 @@ ORGANIZATION_SEARCH_ORDER = ("depth", "name", "code")
 
 def organization_label(organization: Organization) -> str:
     return f"{organization.name} ({organization.code})"  # names repeat across a province; codes do not
+
+
+# Between a committee and a cell under it in a cell's label: "Đảng bộ xã Tân Đông › Chi bộ ấp 1".
+UNDER = " › "
+
+
+def committee_name(path_field: str = "path") -> Subquery:
+    """The name of the organization directly above the one whose path is `path_field` ("home_cell__path" for a
+    person's cell), as an annotation: one index lookup per row read, not per organization in the scope."""
+    parent_path = Left(OuterRef(path_field), Length(OuterRef(path_field)) - Organization.steplen)
+    return Subquery(Organization.objects.filter(path=parent_path).order_by().values("name")[:1])
+
+
+def with_committee_names(organizations: models.QuerySet[Organization]) -> models.QuerySet[Organization]:
+    """The organizations, each with the name of the organization directly above it (`committee_name`)."""
+    return organizations.annotate(committee_name=committee_name())
+
+
+def cell_label(organization: Organization) -> str:
+    """A cell as the forms show it, under its committee ("Đảng bộ xã Tân Đông › Chi bộ ấp 1"): many cells share a
+    name ("Chi bộ ấp 1" in every commune). The committee is read if the queryset did not bring it
+    (with_committee_names)."""
+    if not hasattr(organization, "committee_name"):
+        parent_path = organization.path[: -Organization.steplen]
+        organization.committee_name = (
+            Organization.objects.filter(path=parent_path).values_list("name", flat=True).first() if parent_path else None
+        )
+    if organization.committee_name:
+        return f"{organization.committee_name}{UNDER}{organization.name}"
+    return organization.name
+
+
+def choice_label(organization: Organization) -> str:
+    """An organization in a list of committees and cells: a cell under its committee, a committee with its code."""
+    return cell_label(organization) if organization.kind in CELL_KINDS else organization_label(organization)
 
 
 # The tree on any day, from the placements (cells.models.Placement).

@@ -434,7 +434,8 @@ class DemoBuilder:
         printed = []
         for username, password, full_name, role, code in DEMO_USERS:
             user = User.objects.filter(username=username).first() or User(username=username)
-            user.first_name, _, user.last_name = full_name.rpartition(" ")
+            # Django's first name is the given name (Tên), its last name the family and middle names (Họ).
+            user.last_name, _, user.first_name = full_name.rpartition(" ")
             user.is_superuser = user.is_staff = role is None
             user.set_password(password)
             user.save()

@@ -83,7 +83,7 @@ def month_report(organization: Organization, month: datetime.date, today: dateti
     admissions = (
         admissions_of_month(organization, month)
         .select_related("candidate", "cell")
-        .order_by("admitted_on", "candidate__full_name")
+        .order_by("admitted_on", "candidate__sort_name", "pk")
     )
     data = figures.data
     return {

@@ -15,6 +15,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from candidates.models import Admission, AdmissionCredit, Candidate, EducationLevel, Gender, OccupationCategory, Stage
+from candidates.text import sort_key
 from candidates.services import age_band
 from cells.models import Organization, Placement, Target, Term, lineage_paths
 
@@ -163,7 +164,7 @@ class Generator:
                     days=self.rng.randint(0, (self.today - datetime.date(first_year, 1, 1)).days - 1)
                 )
             candidates.append(Candidate(
-                full_name=f"Người {n}", date_of_birth=born, gender=self.rng.choice(Gender.values),
+                full_name=f"Người {n}", sort_name=sort_key(f"Người {n}"), date_of_birth=born, gender=self.rng.choice(Gender.values),
                 education_level=EducationLevel.UPPER_SECONDARY, occupation_category=self.rng.choice(categories),
                 home_cell_id=cell.pk,
                 stage=Stage.PROBATIONARY if is_admitted else self.rng.choice([Stage.SOURCED, Stage.TRAINED, Stage.APPLIED, Stage.VERIFIED]),

@@ -45,11 +45,12 @@ class SearchSelect(forms.Select):
             return super().optgroups(name, value, attrs)
         field = self.choices.field
         chosen = {str(item) for item in value if str(item) not in field.empty_values}
+        key = field.to_field_name or "pk"  # what an option sends: the id, or a field such as a code
         options = []
         if not self.is_required and not self.allow_multiple_selected:
             options.append(self.create_option(name, "", "", False, 0))
-        for obj in self.choices.queryset.filter(pk__in=chosen) if chosen else []:
-            options.append(self.create_option(name, obj.pk, self.label(obj), True, len(options)))
+        for obj in self.choices.queryset.filter(**{f"{key}__in": chosen}) if chosen else []:
+            options.append(self.create_option(name, getattr(obj, key), self.label(obj), True, len(options)))
         return [(None, options, 0)]
 
 
@@ -57,17 +58,18 @@ class SearchSelectMultiple(SearchSelect, forms.SelectMultiple):
     pass
 
 
-def search_when_many(field: forms.ModelChoiceField, url: str, label=str) -> None:
-    """Give the field a SearchSelect that asks `url` when the choices are many."""
-    widget_class = SearchSelectMultiple if isinstance(field, forms.ModelMultipleChoiceField) else SearchSelect
+def search_when_many(field: forms.ModelChoiceField, url: str, label=str, widget_class=None) -> None:
+    """Give the field a SearchSelect (or `widget_class`, one of its kind) that asks `url` when the choices are many."""
+    if widget_class is None:
+        widget_class = SearchSelectMultiple if isinstance(field, forms.ModelMultipleChoiceField) else SearchSelect
     widget = widget_class(url, label, attrs=field.widget.attrs)
     widget.is_required = field.required
     widget.choices = field.choices
     field.widget = widget
 
 
-def search_response(queryset, query: str, label=str) -> JsonResponse:
+def search_response(queryset, query: str, label=str, value: str = "pk") -> JsonResponse:
     """What a SearchSelect asks for: the first SEARCH_RESULTS choices of the queryset, already filtered by
-    `query` and ordered; nothing for a query too short to mean anything."""
+    `query` and ordered; nothing for a query too short to mean anything. `value`: the field an option sends."""
     found = queryset[:SEARCH_RESULTS] if len(query.strip()) >= MIN_QUERY else []
-    return JsonResponse({"results": [{"value": obj.pk, "text": label(obj)} for obj in found]})
+    return JsonResponse({"results": [{"value": getattr(obj, value), "text": label(obj)} for obj in found]})

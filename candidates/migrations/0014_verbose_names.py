@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('candidates', '0012_names_in_nfc_and_text_rules'),
+        ('candidates', '0013_names_in_vietnamese_order'),
         ('cells', '0007_placements_from_history'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
