@@ -18,7 +18,8 @@ document.addEventListener("DOMContentLoaded", function () {
       shouldLoad: function (query) { return query.trim().length >= 2; }, // tracker.widgets.MIN_QUERY
       load: function (query, callback) {
         var tom = this;
-        fetch(select.dataset.searchUrl + "?q=" + encodeURIComponent(query), {credentials: "same-origin"})
+        var url = select.dataset.searchUrl; // it may carry a query already (mentors-first.js adds the cell)
+        fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(query), {credentials: "same-origin"})
           .then(function (response) { return response.json(); })
           .then(function (data) { tom.clearOptions(); callback(data.results); })
           .catch(function () { callback(); });
