@@ -21,6 +21,7 @@ from .periods import (
 )
 from . import reports
 from .chart_colours import colours_by_count, colours_in_order
+from .report_heading import report_heading
 from .reports import month_report, parse_month, reports_workbook
 from .selectors import figures_for, report_job_in_scope
 from .tasks import generate_monthly_reports
@@ -184,7 +185,8 @@ def monthly_report(request, code):
     return render(
         request,
         "tracker/report.html",
-        {**report, "jobs": jobs, "month_value": f"{month:%Y-%m}", "workbook_limit": reports.WORKBOOK_LIMIT},
+        {**report, "jobs": jobs, "month_value": f"{month:%Y-%m}", "workbook_limit": reports.WORKBOOK_LIMIT,
+         "heading": report_heading(organization, today)},
     )
 
 
