@@ -52,15 +52,23 @@ class RosterForm(forms.Form):
     )
 
 
+def _paths_above(roots) -> set[str]:
+    """The paths of the organizations above any of `roots` (not the roots themselves)."""
+    return {path for root in roots for path in root.lineage_paths()[:-1]}
+
+
 def _get_class_for_user(request, pk, *, to_change=False) -> AwarenessClass:
-    """The class if the user may read it (organized in their record scope, or attended by one of their
-    people: a commune's staff see the district's class their people attend, read only), or change it
-    (organized in their staff scope); 404 otherwise."""
+    """The class if the user may read it, or change it (organized in their staff scope); 404 otherwise.
+    A class is read by those whose record scope holds its organizer, and by the board staff below its
+    organizer whose people attend it (a commune's staff follow their people in the district's class, read
+    only). A class of another commune stays out of sight, whoever attends it."""
     awareness_class = get_object_or_404(AwarenessClass.objects.select_related("organizer"), pk=pk)
     roots = staff_roots(request.user) if to_change else record_roots(request.user)
     if within(awareness_class.organizer, roots):
         return awareness_class
-    if not to_change and attendances_within(awareness_class, roots).exists():
+    staff = staff_roots(request.user)
+    if (not to_change and awareness_class.organizer.path in _paths_above(staff)
+            and attendances_within(awareness_class, staff).exists()):
         return awareness_class
     raise Http404
 
@@ -70,12 +78,12 @@ def class_list(request):
     roots = record_roots(request.user)
     if not roots:
         raise Http404
-    # Their own classes, and those above them that their people attend (read only).
-    attended = ClassAttendance.objects.filter(subtrees_q(roots, field="candidate__home_cell__path"))
+    # Their own classes, and for the board staff those above them that their people attend (read only).
+    staff = staff_roots(request.user)
+    attended = ClassAttendance.objects.filter(subtrees_q(staff, field="candidate__home_cell__path"))
+    above = Q(organizer__path__in=_paths_above(staff), pk__in=attended.values("awareness_class_id"))
     classes = (
-        AwarenessClass.objects.filter(
-            subtrees_q(roots, field="organizer__path") | Q(pk__in=attended.values("awareness_class_id"))
-        )
+        AwarenessClass.objects.filter(subtrees_q(roots, field="organizer__path") | above)
         .select_related("organizer")
         .annotate(attendee_count=Count("attendances"), passed_count=Count("attendances", filter=Q(attendances__result__in=ClassAttendance.PASSING_RESULTS)))
         .order_by("-start_date")

@@ -78,17 +78,29 @@ def test_commune_staff_read_the_district_class_with_their_people_only_and_change
     assert ours.result == "pending" and ClassAttendance.objects.filter(awareness_class=klass).count() == 2
 
 
-def test_a_commune_secretary_reads_it_too_and_exports_only_their_people(client, district_class):
+def test_the_export_of_the_district_class_names_only_the_communes_people(client, district_class):
     import io
 
     import openpyxl
 
-    secretary, _user = as_user(client, "tan-dong", "secretary")
+    commune, _user = as_user(client, "tan-dong", "staff")
     klass = district_class["class"]
-    assert secretary.get(f"/candidates/classes/{klass.pk}/").status_code == 200
-    workbook = openpyxl.load_workbook(io.BytesIO(secretary.get(f"/candidates/classes/{klass.pk}/attendees.xlsx").content))
+    workbook = openpyxl.load_workbook(io.BytesIO(commune.get(f"/candidates/classes/{klass.pk}/attendees.xlsx").content))
     names = [row[0] for row in workbook.active.iter_rows(min_row=2, values_only=True)]
     assert names == ["Đặng Thị Của Xã"]
+
+
+def test_classes_of_another_commune_or_read_by_a_secretary_stay_as_they_were(client, db):
+    """Following one's people into a class above is the board staff's: a class of a sibling commune stays out
+    of sight (issue 20), and so does the commune's class for a cell's secretary."""
+    klass = class_create(name="Lớp xã Tân Đông", organizer=org("tan-dong"), start_date=datetime.date(2026, 3, 2),
+                         end_date=datetime.date(2026, 3, 6))
+    class_enroll(awareness_class=klass, candidate=CandidateFactory(home_cell=org("tan-dong-ap-1")))
+    class_enroll(awareness_class=klass, candidate=CandidateFactory(home_cell=org("thuy-dong-ap-1")))
+    for code, role_name in (("thuy-dong", "staff"), ("thuy-dong", "secretary"), ("tan-dong-ap-1", "secretary")):
+        reader, _user = as_user(client, code, role_name)
+        assert reader.get(f"/candidates/classes/{klass.pk}/").status_code == 404, (code, role_name)
+        assert klass.pk not in {c.pk for c in reader.get("/candidates/classes/").context["classes"]}
 
 
 def test_the_district_staff_remove_an_attendee_before_any_result(client, district_class):
