@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import holidays
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tracker.periods import add_months
@@ -167,21 +168,49 @@ class ChecklistItem:
     label: str
     needed_for: str
     document: DossierDocument | None
-    needed_now: bool
+    needed_now: bool  # due by the next step (or by a step already recorded): "missing" when not in
+    due_on: datetime.date | None = None  # for a form not yet due, the day it falls due when known
+    not_needed: bool = False  # the person left the pipeline: no step is coming
+
+    @property
+    def status(self) -> str:
+        """"in", "missing" (due and not in), "not_yet_due" or "not_needed"."""
+        if self.document is not None:
+            return "in"
+        if self.needed_now:
+            return "missing"
+        return "not_needed" if self.not_needed else "not_yet_due"
 
 
-def checklist(candidate: Candidate) -> list[ChecklistItem]:
-    """Every form of the dossier, whether it is in, and whether the next step needs it."""
+def checklist(candidate: Candidate, admission: Admission | None = None, today: datetime.date | None = None) -> list[ChecklistItem]:
+    """Every form of the dossier, whether it is in, and whether it is due: the forms of the steps up to the
+    next one are due ("missing" when not in), those of later steps not yet. The probation's papers
+    (10- to 13-KNĐ) are written at its end: after the ceremony they fall due on the day the probation
+    ends, not at once. A person who left the pipeline has no next step: nothing is due."""
     received = {doc.form_code: doc for doc in candidate.documents.all()}
     required = set(RuleSet.in_force_on(candidate.stage_date).required_forms) or set(DOSSIER_FORMS)
     upcoming = next_stages(candidate.stage)
     horizon = max([SEQUENCE.index(s) for s in upcoming if s in SEQUENCE] or [len(SEQUENCE)])
+    probation_ends_on = None
+    if candidate.stage == Stage.PROBATIONARY:
+        admission = admission or Admission.objects.filter(candidate=candidate).first()
+        probation_ends_on = admission.probation_ends_on if admission is not None else None
+        today = today or timezone.localdate()
+        if probation_ends_on is not None and today < probation_ends_on:
+            horizon = SEQUENCE.index(Stage.PROBATIONARY)  # the ceremony's forms are due; the probation's later
+    if candidate.stage == Stage.DROPPED:
+        horizon = -1
     items = []
     for code, (label, stage) in DOSSIER_FORMS.items():
         if code not in required or (code == "4-KNĐ" and candidate.occupation_category not in UNION_INTRODUCED):
             continue
         position = SEQUENCE.index(stage) if stage in SEQUENCE else len(SEQUENCE)
-        items.append(ChecklistItem(code, str(label), Stage(stage).label, received.get(code), position <= horizon))
+        due = position <= horizon
+        items.append(ChecklistItem(
+            code, str(label), Stage(stage).label, received.get(code), due,
+            probation_ends_on if not due and position == len(SEQUENCE) else None,
+            not_needed=candidate.stage == Stage.DROPPED,
+        ))
     return items
 
 

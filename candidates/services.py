@@ -509,6 +509,25 @@ def class_enroll(
 
 
 @transaction.atomic
+def class_unenroll(*, attendance: ClassAttendance, acting_user: AbstractBaseUser | None = None) -> None:
+    """Take someone off a class's roster (enrolled by mistake, or who will not come), as long as no result
+    is recorded for them: a result, "did not attend" included, is the class's record and stays. The
+    attendance's history keeps who removed them and when."""
+    attendance = (
+        ClassAttendance.objects.select_for_update().select_related("candidate").filter(pk=attendance.pk).first()
+    )
+    if attendance is None:
+        raise ValidationError(_("This person is no longer in the class."))
+    if attendance.result != ClassAttendance.Result.PENDING or attendance.certificate_number:
+        raise ValidationError(
+            _("%(name)s's result is recorded (%(result)s): they stay in the class.")
+            % {"name": attendance.candidate.full_name, "result": attendance.get_result_display()}
+        )
+    attendance._history_user = acting_user
+    attendance.delete()
+
+
+@transaction.atomic
 def class_record_result(
     *,
     attendance: ClassAttendance,

@@ -22,6 +22,7 @@ urlpatterns = [
     path("classes/<int:pk>/add-person/", views_classes.class_add_person, name="class_add_person"),
     path("classes/<int:pk>/roster/", views_classes.class_roster, name="class_roster"),
     path("classes/<int:pk>/results/", views_classes.class_results, name="class_results"),
+    path("classes/<int:pk>/unenroll/", views_classes.class_unenroll, name="class_unenroll"),
     path("classes/<int:pk>/import/", views_imports.import_roster, name="import_roster"),
     path("import/", views_imports.import_candidates, name="import"),
     path("import/template-<slug:kind>.xlsx", views_imports.import_template, name="import_template"),

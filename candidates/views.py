@@ -209,7 +209,7 @@ def _detail_context(request, candidate, step_form=None, document_form=None):
         "candidate": candidate,
         "events": events,
         "admission": admission,
-        "checklist": rules.checklist(candidate),
+        "checklist": rules.checklist(candidate, admission, today),
         "deadline": deadline,
         "mentors": candidate.mentors.all(),
         "history": _history_with_changes(candidate),

@@ -52,12 +52,25 @@ class RosterForm(forms.Form):
     )
 
 
+def _paths_above(roots) -> set[str]:
+    """The paths of the organizations above any of `roots` (not the roots themselves)."""
+    return {path for root in roots for path in root.lineage_paths()[:-1]}
+
+
 def _get_class_for_user(request, pk, *, to_change=False) -> AwarenessClass:
+    """The class if the user may read it, or change it (organized in their staff scope); 404 otherwise.
+    A class is read by those whose record scope holds its organizer, and by the board staff below its
+    organizer whose people attend it (a commune's staff follow their people in the district's class, read
+    only). A class of another commune stays out of sight, whoever attends it."""
     awareness_class = get_object_or_404(AwarenessClass.objects.select_related("organizer"), pk=pk)
     roots = staff_roots(request.user) if to_change else record_roots(request.user)
-    if not within(awareness_class.organizer, roots):
-        raise Http404
-    return awareness_class
+    if within(awareness_class.organizer, roots):
+        return awareness_class
+    staff = staff_roots(request.user)
+    if (not to_change and awareness_class.organizer.path in _paths_above(staff)
+            and attendances_within(awareness_class, staff).exists()):
+        return awareness_class
+    raise Http404
 
 
 @login_required
@@ -65,12 +78,19 @@ def class_list(request):
     roots = record_roots(request.user)
     if not roots:
         raise Http404
+    # Their own classes, and for the board staff those above them that their people attend (read only).
+    staff = staff_roots(request.user)
+    attended = ClassAttendance.objects.filter(subtrees_q(staff, field="candidate__home_cell__path"))
+    above = Q(organizer__path__in=_paths_above(staff), pk__in=attended.values("awareness_class_id"))
     classes = (
-        AwarenessClass.objects.filter(subtrees_q(roots, field="organizer__path"))
+        AwarenessClass.objects.filter(subtrees_q(roots, field="organizer__path") | above)
         .select_related("organizer")
         .annotate(attendee_count=Count("attendances"), passed_count=Count("attendances", filter=Q(attendances__result__in=ClassAttendance.PASSING_RESULTS)))
         .order_by("-start_date")
     )
+    classes = list(classes)
+    for awareness_class in classes:
+        awareness_class.from_above = not within(awareness_class.organizer, roots)
     return render(request, "candidates/class_list.html", {"classes": classes, "can_add": bool(staff_roots(request.user))})
 
 
@@ -117,6 +137,9 @@ def _class_context(request, awareness_class, **forms_):
         {
             "attendance": attendance,
             "editable": attendance.pk in changeable,
+            # Off the roster while no result is recorded, by whoever may change this attendee.
+            "removable": attendance.pk in changeable and attendance.result == ClassAttendance.Result.PENDING
+            and not attendance.certificate_number,
             "result": posted.get(attendance.pk, (attendance.result, None))[0],
             "certificate": posted.get(attendance.pk, (None, attendance.certificate_number))[1],
             "errors": row_errors.get(attendance.pk, []),
@@ -130,6 +153,7 @@ def _class_context(request, awareness_class, **forms_):
         "any_editable": bool(changeable),
         "results": ClassAttendance.Result.choices,
         "can_change": can_change,
+        "any_removable": any(row["removable"] for row in rows),
         "query": query,
         "found": found,
         "new_person_form": forms_.get("new_person_form") or CandidateForm(roots=roots, prefix="new", initial={"sourced_on": timezone.localdate()}),
@@ -263,4 +287,29 @@ def class_results(request, pk):
         )
         return render(request, "candidates/class_detail.html", context, status=400)
     messages.success(request, _("%(count)d results saved.") % {"count": saved})
+    return redirect("candidates:class_detail", pk=awareness_class.pk)
+
+
+@login_required
+@require_POST
+def class_unenroll(request, pk):
+    """Take an attendee off the roster before a result is recorded (the organizer's staff, for the people of
+    their scope: the same rows they may grade)."""
+    awareness_class = _get_class_for_user(request, pk, to_change=True)
+    try:
+        attendance_id = forms.IntegerField(min_value=1, max_value=2**63 - 1).clean(request.POST.get("attendance"))
+    except ValidationError:
+        messages.error(request, _("Choose the person to remove from the class's list."))
+        return render(request, "candidates/class_detail.html", _class_context(request, awareness_class), status=400)
+    attendance = (
+        attendances_within(awareness_class, staff_roots(request.user)).select_related("candidate").filter(pk=attendance_id).first()
+    )
+    if attendance is None:
+        raise Http404
+    try:
+        services.class_unenroll(attendance=attendance, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(name)s removed from the class.") % {"name": attendance.candidate.full_name})
     return redirect("candidates:class_detail", pk=awareness_class.pk)

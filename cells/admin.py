@@ -1,3 +1,5 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -7,11 +9,13 @@ from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -19,15 +23,47 @@ from treebeard.admin import TreeAdmin
 
 from tracker.admin_refusals import RefusalsOnTheForm, refusal
 from tracker.change_reasons import reason_display
-from tracker.widgets import search_response, search_when_many
+from tracker.widgets import SearchSelect, search_response
 
 from . import services
 from .dates import planned_date_error
-from .models import ALLOWED_PARENT_KINDS, Organization, OrganizationRole, Placement, Target, Term, validate_placement
+from .models import (
+    ALLOWED_PARENT_KINDS, CELL_KINDS, Organization, OrganizationRole, Placement, Target, Term, validate_placement,
+)
 from .selectors import ORGANIZATION_SEARCH_ORDER, active_on, organization_label, organization_matches, units_of
 
 # The codes of `validate_placement`'s refusals: about the kind of an organization and where it sits.
 PLACEMENT_ERROR_CODES = {"bad_parent", "bad_root", "cell_has_children"}
+
+
+def parent_kinds(kind: str | None) -> list[str] | None:
+    """The kinds of organization that may hold one of `kind` (ALLOWED_PARENT_KINDS), or None for a kind not
+    chosen yet (or unknown): then any organization that may hold something, that is any but a cell."""
+    if kind not in ALLOWED_PARENT_KINDS:
+        return None
+    return sorted(str(parent) for parent in ALLOWED_PARENT_KINDS[kind] if parent)
+
+
+def possible_parents(kind: str | None = None):
+    """The active organizations an organization of `kind` may sit under."""
+    kinds = parent_kinds(kind)
+    found = Organization.objects.filter(is_active=True).exclude(kind__in=CELL_KINDS)
+    return found if kinds is None else found.filter(kind__in=kinds)
+
+
+class ParentSelect(SearchSelect):
+    """The parent field: each option says its kind, and the field the kinds each kind may sit under, so that
+    static/js/parent-choices.js offers only the parents the chosen kind allows (and searches with `kind=`)."""
+
+    class Media:
+        js = ["js/parent-choices.js"]
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-kind"] = instance.kind
+        return option
 
 
 class OrganizationForm(forms.ModelForm):
@@ -64,9 +100,22 @@ class OrganizationForm(forms.ModelForm):
         else:
             del self.fields["effective_on"]
             self.fields["parent"].help_text = _("Leave empty for the top of the tree.")
+        # Offered: the organizations that may hold the kind (the one posted is checked against every active one, so
+        # that a wrong choice gets validate_placement's message rather than "not one of the available choices").
+        field = self.fields["parent"]
+        if not self.is_bound:
+            kind = self.instance.kind if self.instance.pk else self.initial.get("kind")
+            offered = possible_parents(kind)
+            if self.current_parent is not None:
+                offered = offered | Organization.objects.filter(pk=self.current_parent.pk)
+            field.queryset = offered.order_by("path")
         # A country's 310,000 organizations: 19 MB of options in one page.
-        self.fields["parent"].widget.attrs["class"] = "vTextField"  # as wide as the admin's text fields
-        search_when_many(self.fields["parent"], reverse("admin:cells_organization_search"), label=organization_label)
+        field.widget.attrs["class"] = "vTextField"  # as wide as the admin's text fields
+        widget = ParentSelect(reverse("admin:cells_organization_search"), organization_label, attrs=field.widget.attrs)
+        widget.attrs["data-parent-kinds"] = json.dumps({kind: parent_kinds(kind) for kind in ALLOWED_PARENT_KINDS})
+        widget.is_required = field.required
+        widget.choices = field.choices
+        field.widget = widget
 
     def clean_effective_on(self):
         day = self.cleaned_data["effective_on"]
@@ -239,11 +288,12 @@ class OrganizationAdmin(RefusalsOnTheForm, TreeAdmin, SimpleHistoryAdmin):
         return [search, *super().get_urls()]
 
     def search_view(self, request):
-        """The parent field's search (tracker.widgets.SearchSelect): active organizations, any of them."""
+        """The parent field's search (tracker.widgets.SearchSelect): active organizations that may hold
+        something, with `kind=`: those that may hold an organization of that kind."""
         if not self.has_view_or_change_permission(request):
             raise PermissionDenied
         query = request.GET.get("q", "").strip()
-        found = Organization.objects.filter(organization_matches(query), is_active=True)
+        found = possible_parents(request.GET.get("kind")).filter(organization_matches(query))
         return search_response(found.order_by(*ORGANIZATION_SEARCH_ORDER), query, organization_label)
 
     def move_node(self, request):
@@ -350,6 +400,27 @@ class TargetAdmin(SimpleHistoryAdmin):
         obj.pk = target.pk
 
 
+class RolesColumn:
+    """A column of the users' list with each user's roles ("Secretary – Đảng bộ xã Tân Đông"), read for the
+    whole page in one query besides the users'."""
+
+    def get_list_display(self, request):
+        return [*super().get_list_display(request), "roles"]
+
+    def get_queryset(self, request):
+        roles = OrganizationRole.objects.select_related("organization").order_by("organization__path", "role")
+        return super().get_queryset(request).prefetch_related(Prefetch("organization_roles", queryset=roles))
+
+    @admin.display(description=_("roles"))
+    def roles(self, user):
+        held = user.organization_roles.all()
+        if not held:
+            return "—"
+        return format_html_join(
+            mark_safe("<br>"), "{} – {}", ((role.get_role_display(), role.organization.name) for role in held)
+        )
+
+
 class OrganizationRoleInline(admin.TabularInline):
     model = OrganizationRole
     extra = 1
@@ -370,7 +441,7 @@ class UserNamesForm(UserChangeForm):
             self.fields["first_name"].help_text = _("The last word of the name: “An” in Nguyễn Văn An.")
 
 
-class UserWithRolesAdmin(UserAdmin):
+class UserWithRolesAdmin(RolesColumn, UserAdmin):
     """Users and, on the same page, the organizations they hold roles on."""
 
     form = UserNamesForm

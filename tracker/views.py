@@ -20,6 +20,8 @@ from .periods import (
     PeriodError, add_months, current_term, current_year, parse_period_shown, term_period, year_period, years_shown,
 )
 from . import reports
+from .chart_colours import colours_by_count, colours_in_order
+from .report_heading import report_heading
 from .reports import month_report, parse_month, reports_workbook
 from .selectors import figures_for, report_job_in_scope
 from .tasks import generate_monthly_reports
@@ -88,6 +90,11 @@ def dashboard(request, code):
         "by_age_band": _labelled(data["by_age_band"], AdmissionCredit.AgeBand.choices),
         "by_sector": _labelled(data["by_sector"], Organization.Sector.choices),
         "pipeline": [(str(Stage(stage).label), count) for stage, count in data["pipeline"].items()],
+        # A fixed colour per category (static/js/dashboard.js): the same in every chart, period and page.
+        "colours": {
+            **{name: colours_by_count(name, data[name]) for name in ("by_category", "by_gender", "by_age_band", "by_sector")},
+            "pipeline": colours_in_order("pipeline", data["pipeline"]),
+        },
     }
     context = {
         "organization": organization,
@@ -191,7 +198,8 @@ def monthly_report(request, code):
     return render(
         request,
         "tracker/report.html",
-        {**report, "jobs": jobs, "month_value": f"{month:%Y-%m}", "workbook_limit": reports.WORKBOOK_LIMIT},
+        {**report, "jobs": jobs, "month_value": f"{month:%Y-%m}", "workbook_limit": reports.WORKBOOK_LIMIT,
+         "heading": report_heading(organization, today)},
     )
 
 

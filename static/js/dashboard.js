@@ -10,9 +10,42 @@
     if (!el || typeof Chart === "undefined") return;
     new Chart(el, Object.assign({
       type: type,
-      data: { labels: pairs.map(p => p[0]), datasets: [{ data: pairs.map(p => p[1]), backgroundColor: colours }] },
-      options: { maintainAspectRatio: false, plugins: { legend: { display: type !== "bar" } } },
+      data: { labels: pairs.map(p => p[0]), datasets: [{ data: pairs.map(p => p[1]), backgroundColor: coloursOf(id, pairs) }] },
+      options: { maintainAspectRatio: false, plugins: { legend: { display: false } } },
     }, extra || {}));
+    if (type === "doughnut") legend(el, pairs, coloursOf(id, pairs));
+  }
+  // Counts of people: whole numbers on every axis, from zero (a month with one admission shows 1, not 0.5).
+  if (typeof Chart !== "undefined") {
+    Chart.defaults.scales.linear.beginAtZero = true;
+    Chart.defaults.scales.linear.ticks.precision = 0;
+  }
+  // Each category keeps its colour in every chart and period (tracker/chart_colours.py): women are always
+  // the same colour, whatever their rank in the breakdown.
+  const series = { "chart-pipeline": "pipeline", "chart-category": "by_category", "chart-gender": "by_gender", "chart-age": "by_age_band", "chart-sector": "by_sector" };
+  function coloursOf(id, pairs) {
+    const fixed = data.colours && data.colours[series[id]];
+    return fixed && fixed.length === pairs.length ? fixed : colours;
+  }
+  // The legend as a list under the chart: it wraps and grows with the labels, where the canvas's own legend
+  // cut the eleven occupations off in a narrow card.
+  function legend(el, pairs, palette) {
+    const list = document.createElement("ul");
+    list.className = "chart-legend list-unstyled small mb-0 mt-2";
+    pairs.forEach(function (pair, i) {
+      const item = document.createElement("li");
+      const swatch = document.createElement("span");
+      swatch.className = "chart-swatch";
+      swatch.style.backgroundColor = palette[i % palette.length];
+      const label = document.createElement("span");
+      label.textContent = pair[0];
+      const count = document.createElement("span");
+      count.className = "text-muted ms-1";
+      count.textContent = pair[1];
+      item.append(swatch, label, count);
+      list.appendChild(item);
+    });
+    el.parentNode.after(list);
   }
   const monthly = document.getElementById("chart-monthly");
   if (monthly && typeof Chart !== "undefined") {
