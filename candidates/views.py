@@ -9,9 +9,8 @@ from django.db.models import Value
 from django.db.models.functions import Concat
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,8 +35,9 @@ class CappedPaginator(Paginator):
     page view, to print a number nobody pages through. Past the cap the page says "more than".
 
     The list is in name order (`sort_name`: given name first, in Vietnamese order; then `pk`). A list of
-    at most `cap` people is found first and then sorted: PostgreSQL cannot tell how few people a subtree holds, and walked the name index
-    for a commune's 31 people at one stage through the country's 120,000 (0.8 s instead of 8 ms).
+    at most `cap` people is found first and then sorted: PostgreSQL cannot tell how few people a subtree
+    holds, and walked the name index for a commune's 31 people at one stage through the country's 120,000
+    (0.8 s instead of 8 ms).
     A longer list is dense enough for the index to find a page quickly.
     """
 
