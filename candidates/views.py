@@ -132,11 +132,11 @@ def export_file_name(user, filterset, organization, today) -> str:
 
 def _export(request, candidates, filterset, organization, today) -> HttpResponse:
     national_ids = NationalIds(request.user)
-    people = candidates.select_related("home_cell").annotate(committee=committee_name("home_cell__path"))
+    listed = candidates.select_related("home_cell").annotate(committee=committee_name("home_cell__path"))
     rows = (
         [c.full_name, c.date_of_birth, c.get_gender_display(), national_ids.shown(c), c.get_occupation_category_display(),
          c.committee, c.home_cell.name, c.get_stage_display(), c.stage_date]
-        for c in people.iterator(chunk_size=2000)
+        for c in listed.iterator(chunk_size=2000)
     )
     content, people = workbooks.list_workbook(
         "quan-chung",
