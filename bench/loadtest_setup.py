@@ -25,6 +25,7 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from candidates.models import Candidate, EducationLevel, Gender, OccupationCategory, Stage  # noqa: E402
+from candidates.text import sort_key  # noqa: E402
 from cells.models import Organization, OrganizationRole  # noqa: E402
 
 PASSWORD = "Bench@2026"
@@ -72,7 +73,8 @@ def main():
         province_cells = list(Organization.objects.filter(path__startswith=province.path, kind=Organization.Kind.CELL))
         ready = Candidate.objects.bulk_create(
             Candidate(
-                full_name=f"Sẵn sàng {province.code}-{n}", date_of_birth=datetime.date(1995, 1, 1) + datetime.timedelta(days=n),
+                full_name=f"Sẵn sàng {province.code}-{n}", sort_name=sort_key(f"Sẵn sàng {province.code}-{n}"),
+                date_of_birth=datetime.date(1995, 1, 1) + datetime.timedelta(days=n),
                 gender=rng.choice(Gender.values), education_level=EducationLevel.UPPER_SECONDARY,
                 occupation_category=rng.choice(OccupationCategory.values), home_cell=rng.choice(province_cells),
                 stage=Stage.COMMITTEE_RESOLUTION, stage_date=today - datetime.timedelta(days=20),

@@ -9,9 +9,8 @@ from django.db.models import Value
 from django.db.models.functions import Concat
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,8 +35,9 @@ class CappedPaginator(Paginator):
     page view, to print a number nobody pages through. Past the cap the page says "more than".
 
     The list is in name order (`sort_name`: given name first, in Vietnamese order; then `pk`). A list of
-    at most `cap` people is found first and then sorted: PostgreSQL cannot tell how few people a subtree holds, and walked the name index
-    for a commune's 31 people at one stage through the country's 120,000 (0.8 s instead of 8 ms).
+    at most `cap` people is found first and then sorted: PostgreSQL cannot tell how few people a subtree
+    holds, and walked the name index for a commune's 31 people at one stage through the country's 120,000
+    (0.8 s instead of 8 ms).
     A longer list is dense enough for the index to find a page quickly.
     """
 
@@ -132,11 +132,11 @@ def export_file_name(user, filterset, organization, today) -> str:
 
 def _export(request, candidates, filterset, organization, today) -> HttpResponse:
     national_ids = NationalIds(request.user)
-    people = candidates.select_related("home_cell").annotate(committee=committee_name("home_cell__path"))
+    listed = candidates.select_related("home_cell").annotate(committee=committee_name("home_cell__path"))
     rows = (
         [c.full_name, c.date_of_birth, c.get_gender_display(), national_ids.shown(c), c.get_occupation_category_display(),
          c.committee, c.home_cell.name, c.get_stage_display(), c.stage_date]
-        for c in people.iterator(chunk_size=2000)
+        for c in listed.iterator(chunk_size=2000)
     )
     content, people = workbooks.list_workbook(
         "quan-chung",

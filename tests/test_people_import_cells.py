@@ -12,7 +12,7 @@ from candidates.models import Candidate, ImportJob
 from cells.models import Organization
 
 from .factories import CandidateFactory, OrganizationFactory
-from .hardening_imports import person, preview, staff_of, workbook
+from .hardening_imports import person, preview, staff_of
 
 
 @pytest.fixture

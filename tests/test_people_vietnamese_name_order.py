@@ -219,3 +219,29 @@ def test_the_migration_writes_every_existing_persons_key(db, cell):
     assert set(Candidate.objects.filter(pk__in=[person.pk, namesake.pk]).values_list("sort_name", flat=True)) == {sort_key("Đỗ Thị Ánh")}
     assert PartyMember.objects.get(pk=member.pk).sort_name == sort_key("Lê Văn Tư")
     assert not Candidate.objects.filter(sort_name="").exists()
+
+
+def test_a_short_list_is_sorted_once_found_and_a_long_one_is_read_through_the_name_index(staff, monkeypatch):
+    """As before the key (test_candidate_pages), in the key's order: a commune's few people are found first and then
+    sorted; a list longer than the cap is read in the order of the index on (sort_name, id)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from candidates.views import CappedPaginator
+
+    def page_of(url):
+        with CaptureQueriesContext(connection) as queries:
+            listed = staff.get(url)
+        selects = [q["sql"] for q in queries.captured_queries
+                   if q["sql"].startswith('SELECT "candidates_candidate"."id"') and "LIMIT" in q["sql"]]
+        return [person.pk for person in listed.context["page"]], selects[-1]
+
+    short, short_sql = page_of("/candidates/?show=all&page=2")
+    everyone = staff.get("/candidates/?show=all").context["page"].paginator.count
+    monkeypatch.setattr(CappedPaginator, "cap", everyone - 1)
+    long, long_sql = page_of("/candidates/?show=all&page=2")
+    by_key = 'ORDER BY "candidates_candidate"."sort_name" ASC'
+    assert by_key not in short_sql and by_key in long_sql
+    assert len(short) == 50 and short == long
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "candidates_candidate")
+    assert indexes["candidate_name_order"]["columns"] == ["sort_name", "id"]
