@@ -170,7 +170,7 @@ def test_a_list_under_the_cap_is_sorted_once_found_and_a_longer_one_is_read_in_n
     monkeypatch.setattr(CappedPaginator, "cap", everyone - 1)
     long, long_sql = page_of("/candidates/?page=2")
     # Walking the name index for a short list read through the whole country's (bench/README.md).
-    by_name = 'ORDER BY "candidates_candidate"."full_name" ASC'
+    by_name = 'ORDER BY "candidates_candidate"."sort_name" ASC'
     assert by_name not in short_sql and by_name in long_sql
     assert len(short) == 50 and short == long  # the same order either way
 

@@ -13,7 +13,7 @@ from cells.models import Organization
 
 from .factories import CandidateFactory, UserFactory, role
 
-HEADINGS = ("Full name", "Date of birth", "National ID", "Cell", "Result", "Certificate number")
+HEADINGS = ("Full name", "Date of birth", "National ID", "Committee", "Cell", "Result", "Certificate number")
 BORN = datetime.datetime(1995, 5, 17)
 
 
@@ -41,14 +41,18 @@ def cell_name(code):
     return Organization.objects.get(code=code).name
 
 
+def committee_name(code):
+    return Organization.objects.get_parent(Organization.objects.get(code=code)).name
+
+
 def test_the_board_staff_download_every_attendee_with_results_and_certificates(client, commune_class):
     client.login(username="bantochuc", password="BanToChuc@2026")
     rows = rows_of(client.get(f"/candidates/classes/{commune_class.pk}/attendees.xlsx"))
     assert rows[0] == tuple(_(heading) for heading in HEADINGS)
     # In the name order of the database (ICU on PostgreSQL, code points on SQLite): compared as a set.
     assert {row[:2] + row[3:] for row in rows[1:]} == {
-        ("Đặng Văn Lợi", BORN, cell_name("thuy-dong-ap-1"), _("Passed"), "GCN-18"),
-        ("Võ Thị Hồng", BORN, cell_name("tan-dong-ap-1"), _("Good"), "GCN-17"),
+        ("Đặng Văn Lợi", BORN, committee_name("thuy-dong-ap-1"), cell_name("thuy-dong-ap-1"), _("Passed"), "GCN-18"),
+        ("Võ Thị Hồng", BORN, committee_name("tan-dong-ap-1"), cell_name("tan-dong-ap-1"), _("Good"), "GCN-17"),
     }
 
 
