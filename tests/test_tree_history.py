@@ -278,6 +278,8 @@ def test_the_pace_on_a_terms_whole_number_edge(terms):
     for target in (7, 23, 83, 150):
         for elapsed in range(1, days, 37):
             day = period.start + datetime.timedelta(days=elapsed - 1)
+            if day >= period.end.replace(day=1):
+                continue  # the period's last month has its own rule (tests/test_figures_trust.py)
             expected = Fraction(target * elapsed, days)
             floor = expected.numerator // expected.denominator
             for admitted in {floor - 1, floor} - {-1}:
