@@ -214,3 +214,28 @@ def test_the_admin_offers_a_parent_the_chosen_kind_allows(page, live_server, dis
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist")
     assert Organization.objects.get_parent(Organization.objects.get(code="xa-dt-0-ap-2")).code == "xa-dt-0"
+
+
+def test_staff_take_an_attendee_off_a_class_and_still_save_the_others_results(page, live_server, district):
+    from candidates.models import ClassAttendance
+    from candidates.services import class_create, class_enroll
+
+    klass = class_create(name="Lớp thử rút", organizer=district, start_date=datetime.date(2026, 3, 2),
+                         end_date=datetime.date(2026, 3, 6))
+    cell = Organization.objects.get(code="xa-dt-1-ap")
+    leaving = class_enroll(awareness_class=klass, candidate=CandidateFactory(home_cell=cell, full_name="Lý Thị Rút"))
+    staying = class_enroll(awareness_class=klass, candidate=CandidateFactory(home_cell=cell, full_name="Hồ Văn Ở"))
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/candidates/classes/{klass.pk}/")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.click(f"button[name=attendance][value='{leaving.pk}']")
+    page.wait_for_selector(".alert-success")
+    assert not ClassAttendance.objects.filter(pk=leaving.pk).exists()
+    assert "Lý Thị Rút" not in page.inner_text("#attendees")
+    # The results form keeps its own button: Enter or Save saves the results, never a removal.
+    page.select_option(f"select[name=result-{staying.pk}]", "good")
+    page.fill(f"input[name=certificate-{staying.pk}]", "GCN-9")
+    page.press(f"input[name=certificate-{staying.pk}]", "Enter")
+    page.wait_for_selector(".alert-success")
+    staying.refresh_from_db()
+    assert (staying.result, staying.certificate_number) == ("good", "GCN-9")
