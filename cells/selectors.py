@@ -203,9 +203,14 @@ def lineages_on(wanted: Iterable[tuple[int, datetime.date]]) -> dict[tuple[int, 
     return {pair: list(zip(chain, states[pair]))[::-1] for pair, chain in chains.items()}
 
 
+def lineage_ids_on(organization: Organization, day: datetime.date) -> list[int]:
+    """Ids of the organization and its ancestors as they stood on `day`, root first."""
+    return [org_id for org_id, _span in lineages_on([(organization.pk, day)])[(organization.pk, day)]]
+
+
 def lineage_on(organization: Organization, day: datetime.date) -> list[Organization]:
     """The organization and its ancestors as they stood on `day`, root first."""
-    ids = [org_id for org_id, _span in lineages_on([(organization.pk, day)])[(organization.pk, day)]]
+    ids = lineage_ids_on(organization, day)
     by_id = Organization.objects.in_bulk(ids)
     return [by_id[org_id] for org_id in ids]
 

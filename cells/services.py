@@ -17,7 +17,7 @@ from tracker.services import period_figures_discard, snapshots_invalidate
 from .dates import planned_date_error, refuse
 from .models import ALLOWED_PARENT_KINDS, Organization, Placement, Target, Term, validate_placement
 from .placements import STATE, BeforeFirstSpan, Span, change_from, changed_text, span_of
-from .selectors import active_on, lineage_ids, lineages_on, placement_on, placements_of, tree_on, units_of
+from .selectors import active_on, lineage_ids, lineage_ids_on, placement_on, placements_of, tree_on, units_of
 
 
 def _save_with_history(organization: Organization, *, acting_user, reason: str, update_fields=None) -> None:
@@ -121,10 +121,6 @@ def _placements_save(organization: Organization, spans: list[Span]) -> None:
     ])
 
 
-def _lineage_ids_on(organization: Organization, day: datetime.date) -> list[int]:
-    return [org_id for org_id, _span in lineages_on([(organization.pk, day)])[(organization.pk, day)]]
-
-
 def _require_active_on(organization: Organization, day: datetime.date) -> None:
     if not active_on(organization, day):
         raise ValidationError(
@@ -150,15 +146,15 @@ def organization_move(
     _require_active_on(organization, effective_on)
     if new_parent is not None:
         new_parent = Organization.objects.get(pk=new_parent.pk)
-        if new_parent.path.startswith(organization.path) or organization.pk in _lineage_ids_on(new_parent, effective_on):
+        if new_parent.path.startswith(organization.path) or organization.pk in lineage_ids_on(new_parent, effective_on):
             raise ValidationError(_("An organization cannot be moved under itself or one of its own units."))
         _require_active_on(new_parent, effective_on)
     validate_placement(organization.kind, new_parent)
-    before = set(_lineage_ids_on(organization, effective_on) + lineage_ids(organization))
+    before = set(lineage_ids_on(organization, effective_on) + lineage_ids(organization))
     until = _placements_change(
         organization, effective_on, f"moved, effective {_date(effective_on)}", parent_id=new_parent.pk if new_parent else None
     )["parent_id"]
-    after = set(_lineage_ids_on(organization, effective_on) + lineage_ids(organization))
+    after = set(lineage_ids_on(organization, effective_on) + lineage_ids(organization))
     touched = before | after
     snapshots_invalidate(organization_ids=touched)
     # Its old and new parents' units changed from the move until its next one.
@@ -319,8 +315,8 @@ def organization_merge(
         admission.save(update_fields=["cell"])
     admission_credits_rebuild(admissions=Admission.objects.filter(pk__in=moved_ids))
 
-    touched = set(lineage_ids(source) + lineage_ids(into) + _lineage_ids_on(source, effective_on))
-    touched |= set(_lineage_ids_on(into, effective_on))
+    touched = set(lineage_ids(source) + lineage_ids(into) + lineage_ids_on(source, effective_on))
+    touched |= set(lineage_ids_on(into, effective_on))
     snapshots_invalidate(organization_ids=touched)
     _mark_restructured(touched, effective_on)
     _placements_change(source, effective_on, f"merged into {into.code}, effective {_date(effective_on)}", is_active=False)
